@@ -196,7 +196,7 @@ export class JobStore {
     const r = await sql`
       update jobs
       set status = case when attempts >= max_attempts then 'failed' else 'queued' end,
-          finished_at = case when attempts >= max_attempts then ${now} else null end,
+          finished_at = case when attempts >= max_attempts then cast(${now} as bigint) else null end,
           last_error = 'lease expired: the worker running attempt ' || attempts || ' stopped renewing it (crashed or stalled)',
           lease_until = null, locked_by = null, run_at = ${now}, updated_at = ${now}
       where status = 'running' and lease_until < ${now}`.execute(this.db);

@@ -178,7 +178,13 @@ export class Worker {
     const now = Date.now();
     if (now - this.lastReap < this.options.reapIntervalMs) return;
     this.lastReap = now;
-    const reaped = await this.options.store.reapExpired(now);
+    let reaped = 0;
+    try {
+      reaped = await this.options.store.reapExpired(now);
+    } catch (err) {
+      // Claiming must go on even if requeueing orphans fails this time.
+      this.options.logger.error({ err: errorText(err) }, 'requeueing jobs with expired leases failed');
+    }
     if (reaped > 0) this.options.logger.warn({ reaped }, 'jobs whose lease expired were queued again (or failed on their last attempt)');
   }
 
