@@ -1,0 +1,131 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import { sql } from 'kysely';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './platform/db/index.ts';
+import { migrate, type ModuleMigration } from './platform/db/migrations.ts';
+import { createLogger, type Logger } from './platform/log/index.ts';
+import { createHttpServer, type HttpServer } from './platform/http/server.ts';
+import { createVault, loadKeyring, vaultMigrations, type Vault } from './platform/secrets/index.ts';
+import { auditMigrations, createAuditLog, type AuditLog } from './platform/audit/index.ts';
+import { createJobQueue, jobsMigrations, type JobQueue } from './platform/jobs/index.ts';
+import { createOutboundClient, type OutboundClient } from './platform/outbound/index.ts';
+import { SYSTEM_ACTOR } from './platform/actor.ts';
+import { tenantsMigrations } from './tenants/migrations.ts';
+import { TENANT_PURGE_JOB, TenantsService } from './tenants/tenants.ts';
+import { registerTenantRoutes } from './tenants/routes.ts';
+import { accessMigrations } from './access/migrations.ts';
+import { AccessService } from './access/access.ts';
+import { registerAuthHook } from './access/auth-hook.ts';
+import { registerAccessRoutes } from './access/routes.ts';
+import { integrationsMigrations } from './integrations/framework/migrations.ts';
+import { IntegrationsService } from './integrations/framework/instances.ts';
+import { registerIntegrationRoutes } from './integrations/framework/routes.ts';
+import type { ConnectorRegistry } from './integrations/framework/registry.ts';
+import { createConnectorRegistry } from './integrations/registry-list.ts';
+import { registerAuditRoutes } from './access/audit-routes.ts';
+
+export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** Every module's migrations; Kysely runs them in name order. */
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations];
+
+export interface Services {
+  database: Database;
+  vault: Vault;
+  audit: AuditLog;
+  jobs: JobQueue;
+  outbound: OutboundClient;
+  tenants: TenantsService;
+  access: AccessService;
+  registry: ConnectorRegistry;
+  integrations: IntegrationsService;
+}
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  http: HttpServer;
+  services: Services;
+  /** Creates Root, Shared and the first Main administrator when missing. */
+  bootstrap(): Promise<{ adminCreated: boolean; adminPassword?: string; rootId: string; sharedId: string }>;
+  /** Starts the job worker (role all or worker). */
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  database?: Database;
+  registry?: ConnectorRegistry;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Composes the modules. Tests build the app exactly this way. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }));
+  await migrate(database, ALL_MIGRATIONS);
+
+  const keyring = loadKeyring({ env: options.env ?? process.env, dataDir: config.dataDir });
+  const vault = createVault({ database, keyring, logger });
+  const audit = createAuditLog({ database });
+  const jobs = createJobQueue({ database, logger, pollMs: config.jobPollMs });
+  const outbound = createOutboundClient({ logger, proxyUrl: config.proxyUrl });
+  const tenants = new TenantsService({ database, audit, jobs, purgeDelayMs: config.purgeDelayMs });
+  const access = new AccessService({ database, tenants, audit, sessionTtlMs: config.sessionTtlMs });
+  const registry = options.registry ?? createConnectorRegistry();
+  const integrations = new IntegrationsService({ database, registry, tenants, vault, audit, outbound, logger });
+
+  tenants.addLifecycle({
+    onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
+    onDeleted: async (ids) => integrations.stopTenants(ids),
+    onPurge: async (ids, trx) => {
+      await integrations.purgeTenants(ids, trx);
+      await access.purgeTenants(ids, trx);
+    },
+  });
+  jobs.register(TENANT_PURGE_JOB, async (ctx) => {
+    const { tenantIds } = ctx.payload as { tenantIds: string[] };
+    await tenants.purge(tenantIds, SYSTEM_ACTOR);
+    await jobs.deleteForTenants(tenantIds);
+    return { purged: tenantIds.length };
+  });
+
+  const http = await createHttpServer({
+    logger,
+    version: VERSION,
+    ready: async () => {
+      await sql`select 1`.execute(database.db);
+    },
+  });
+  registerAuthHook(http, access);
+  registerAccessRoutes(http, access, { secureCookies: config.secureCookies });
+  registerTenantRoutes(http, tenants, access);
+  registerIntegrationRoutes(http, registry, integrations);
+  registerAuditRoutes(http, audit, tenants);
+
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations };
+  let workerStarted = false;
+  return {
+    config,
+    logger,
+    http,
+    services,
+    async bootstrap() {
+      const { root, shared } = await tenants.ensureBuiltins();
+      const admin = await access.ensureFirstAdmin(root, config.adminUsername, config.adminPassword);
+      return { adminCreated: admin.created, adminPassword: admin.password, rootId: root.id, sharedId: shared.id };
+    },
+    async startWorker() {
+      workerStarted = true;
+      await jobs.start();
+    },
+    async close() {
+      await http.close();
+      if (workerStarted) await jobs.stop({ drainMs: 5000 });
+      await outbound.close?.();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { TObject, TSchema, Static } from 'typebox';
+import type { Logger } from '../../platform/log/index.ts';
+import type { OutboundClient } from '../../platform/outbound/index.ts';
+
+/**
+ * The connector contract (DESIGN.md). Adding a product is one folder that exports a
+ * `ConnectorType` and one line in the registry. Connectors never read the database, the
+ * environment or other tenants: the framework hands them their decrypted config and secrets,
+ * a logger and the outbound client.
+ */
+
+/** Where a check failed, in the order a connection is built. */
+export type CheckStage = 'config' | 'resolve' | 'connect' | 'tls' | 'authenticate' | 'authorize' | 'quota' | 'request';
+
+export interface CheckResult {
+  ok: boolean;
+  /** The stage that failed (or the last one passed when ok). */
+  stage: CheckStage;
+  /** Words for the user: what happened and what to do. */
+  message: string;
+  /** Non-secret facts worth showing (server version, quota left, fingerprint seen …). */
+  details?: Record<string, unknown>;
+}
+
+/** What an action acts on. */
+export type TargetKind =
+  | 'none'
+  | 'alert'
+  | 'incident'
+  | 'host'
+  | 'account'
+  | `observable:${'ip' | 'domain' | 'url' | 'md5' | 'sha1' | 'sha256' | 'email' | 'userName' | 'hostName' | 'filePath' | 'processName' | 'registryKey'}`;
+
+export interface ConnectorContext<C = Record<string, unknown>, S = Record<string, string>> {
+  instance: { id: string; tenantId: string; name: string; type: string };
+  config: C;
+  secrets: Partial<S>;
+  logger: Logger;
+  /** The one outbound client; `useProxy` defaults to the instance's proxy toggle. */
+  http: OutboundClient;
+  /** Aborted when the tenant is deleted, the instance disabled, or the call times out. */
+  signal: AbortSignal;
+}
+
+export interface ActionResult {
+  /** One line for response history. */
+  summary: string;
+  /** Structured, non-secret output (available to later playbook steps). */
+  output?: Record<string, unknown>;
+}
+
+export interface ConnectorAction<C = any, S = any, P extends TSchema = TSchema> {
+  title: string;
+  description: string;
+  targetKinds: TargetKind[];
+  paramsSchema: P;
+  /** The action that undoes this one, if any (e.g. block ↔ unblock). */
+  undo?: string;
+  execute(ctx: ConnectorContext<C, S>, target: ActionTarget, params: Static<P>): Promise<ActionResult>;
+}
+
+export interface ActionTarget {
+  kind: TargetKind;
+  /** The value acted on: an IP, a host name, an account id … (none: empty string). */
+  value: string;
+  /** Extra facts about the target (asset ids per connector, the alert's fields …). */
+  attributes?: Record<string, unknown>;
+}
+
+export interface ConnectorType<CS extends TObject = TObject, SS extends TObject = TObject> {
+  type: string;
+  title: string;
+  description: string;
+  configSchema: CS;
+  /** Every property is a write-only secret. */
+  secretsSchema: SS;
+  /** Config properties accepted only on the Root tenant and dropped when copied to a child. */
+  rootOnlyFields?: (keyof Static<CS> & string)[];
+  /** At most one instance per tenant (e.g. threat intelligence). */
+  singleton?: boolean;
+  /** Observable types this connector can enrich. */
+  enrichTypes?: string[];
+  /** Side-effect-free probe over exactly the client, credentials and proxy path real runs use. */
+  check(ctx: ConnectorContext<Static<CS>, Static<SS>>): Promise<CheckResult>;
+  actions: Record<string, ConnectorAction<Static<CS>, Static<SS>, any>>;
+}
+
+export function defineConnector<CS extends TObject, SS extends TObject>(type: ConnectorType<CS, SS>): ConnectorType<CS, SS> {
+  return type;
+}

@@ -1,0 +1,7 @@
+import { ConnectorRegistry } from './framework/registry.ts';
+import { webhookConnector } from './webhook/index.ts';
+
+/** Every connector type of this installation: adding a product is one line here. */
+export function createConnectorRegistry(): ConnectorRegistry {
+  return new ConnectorRegistry().register(webhookConnector);
+}
