@@ -191,7 +191,7 @@ export class AccessService {
       .values({ id: sha256(sessionToken), user_id: row.id, csrf_hash: sha256(csrfToken), created_at: t, expires_at: expiresAt, last_seen_at: t })
       .execute();
     const user = toUser(row);
-    await this.deps.audit.append({ actor: { kind: 'user', id: user.id, name: user.username }, tenantId: user.tenantId, action: 'auth.login', targetKind: 'user', targetId: user.id, details: {} });
+    await this.deps.audit.append({ actor: { kind: 'user', id: user.id, name: user.username }, tenantId: user.tenantId, action: 'auth.login', target: { kind: 'user', id: user.id }, details: {} });
     return { sessionToken, csrfToken, expiresAt, user };
   }
 
@@ -235,7 +235,7 @@ export class AccessService {
       revoked_at: null,
     };
     await this.db.insertInto('api_tokens').values(row).execute();
-    await this.deps.audit.append({ actor: actorOf(principal), tenantId: principal.user.tenantId, action: 'token.create', targetKind: 'api_token', targetId: id, details: { name: input.name, expiresAt: new Date(row.expires_at).toISOString() } });
+    await this.deps.audit.append({ actor: actorOf(principal), tenantId: principal.user.tenantId, action: 'token.create', target: { kind: 'api_token', id: id }, details: { name: input.name, expiresAt: new Date(row.expires_at).toISOString() } });
     return { token: `xdrh_${id.replaceAll('-', '')}_${secret}`, view: this.toTokenView(row) };
   }
 
@@ -253,7 +253,7 @@ export class AccessService {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw notFound('API token');
-    await this.deps.audit.append({ actor: actorOf(principal), tenantId: principal.user.tenantId, action: 'token.revoke', targetKind: 'api_token', targetId: tokenId, details: {} });
+    await this.deps.audit.append({ actor: actorOf(principal), tenantId: principal.user.tenantId, action: 'token.revoke', target: { kind: 'api_token', id: tokenId }, details: {} });
   }
 
   async authenticateToken(bearer: string): Promise<Principal | null> {
@@ -336,7 +336,7 @@ export class AccessService {
       updated_at: t,
     };
     await this.db.insertInto('users').values(row).execute();
-    await this.deps.audit.append({ actor, tenantId: input.tenantId, action: 'user.create', targetKind: 'user', targetId: row.id, details: { username } });
+    await this.deps.audit.append({ actor, tenantId: input.tenantId, action: 'user.create', target: { kind: 'user', id: row.id }, details: { username } });
     return toUser(row);
   }
 
@@ -385,7 +385,7 @@ export class AccessService {
     await this.db.updateTable('users').set(set).where('id', '=', user.id).execute();
     if (patch.disabled || patch.password !== undefined) await this.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
     const changed = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
-    await this.deps.audit.append({ actor, tenantId: user.tenantId, action: 'user.update', targetKind: 'user', targetId: user.id, details: { changed } });
+    await this.deps.audit.append({ actor, tenantId: user.tenantId, action: 'user.update', target: { kind: 'user', id: user.id }, details: { changed } });
     return (await this.userUnder(tenant, userId));
   }
 
@@ -399,14 +399,14 @@ export class AccessService {
     let del = this.db.deleteFrom('sessions').where('user_id', '=', row.id);
     if (principal.sessionId) del = del.where('id', '!=', principal.sessionId);
     await del.execute();
-    await this.deps.audit.append({ actor: actorOf(principal), tenantId: row.tenant_id, action: 'user.password.change', targetKind: 'user', targetId: row.id, details: {} });
+    await this.deps.audit.append({ actor: actorOf(principal), tenantId: row.tenant_id, action: 'user.password.change', target: { kind: 'user', id: row.id }, details: {} });
   }
 
   async deleteUser(tenant: Tenant, userId: string, actor: Actor): Promise<void> {
     const user = await this.userUnder(tenant, userId);
     await this.db.transaction().execute(async (trx) => {
       await this.removeUsersIn(trx, [user.id]);
-      await this.deps.audit.append({ actor, tenantId: user.tenantId, action: 'user.delete', targetKind: 'user', targetId: user.id, details: { username: user.username } }, trx);
+      await this.deps.audit.append({ actor, tenantId: user.tenantId, action: 'user.delete', target: { kind: 'user', id: user.id }, details: { username: user.username } }, trx);
     });
   }
 
@@ -457,14 +457,14 @@ export class AccessService {
     const password = generatePassword();
     await this.db.updateTable('users').set({ password_hash: await hashPassword(password), failed_logins: 0, locked_until: null, updated_at: now() }).where('id', '=', row.id).execute();
     await this.db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
-    await this.deps.audit.append({ actor: { kind: 'system', id: null, name: 'xdrhub' }, tenantId: row.tenant_id, action: 'user.password.reset', targetKind: 'user', targetId: row.id, details: {} });
+    await this.deps.audit.append({ actor: { kind: 'system', id: null, name: 'xdrhub' }, tenantId: row.tenant_id, action: 'user.password.reset', target: { kind: 'user', id: row.id }, details: {} });
     return password;
   }
 
   private async insertAssignment(userId: string, tenantId: string, role: Role, actor: Actor): Promise<RoleAssignment> {
     const row: RoleAssignmentsTable = { id: newId(), user_id: userId, tenant_id: tenantId, role, created_at: now(), created_by: actor.id };
     await this.db.insertInto('role_assignments').values(row).execute();
-    await this.deps.audit.append({ actor, tenantId, action: 'role.assign', targetKind: 'user', targetId: userId, details: { role, tenantId } });
+    await this.deps.audit.append({ actor, tenantId, action: 'role.assign', target: { kind: 'user', id: userId }, details: { role, tenantId } });
     return toAssignment(row);
   }
 
@@ -481,7 +481,7 @@ export class AccessService {
       if (mains.length <= 1) throw conflict('this is the last Main administrator assignment');
     }
     await this.db.deleteFrom('role_assignments').where('id', '=', row.id).execute();
-    await this.deps.audit.append({ actor: actorOf(granter), tenantId: row.tenant_id, action: 'role.remove', targetKind: 'user', targetId: user.id, details: { role: row.role, tenantId: row.tenant_id } });
+    await this.deps.audit.append({ actor: actorOf(granter), tenantId: row.tenant_id, action: 'role.remove', target: { kind: 'user', id: user.id }, details: { role: row.role, tenantId: row.tenant_id } });
   }
 
   // ── tenant purge ────────────────────────────────────────────────────────────

@@ -37,7 +37,7 @@ export function registerAuditRoutes(app: HttpServer, audit: AuditLog, tenants: T
             actorId: Type.Optional(Type.String({ maxLength: 64 })),
             from: Type.Optional(Type.String({ format: 'date-time' })),
             to: Type.Optional(Type.String({ format: 'date-time' })),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
             cursor: Type.Optional(Type.String({ maxLength: 200 })),
           },
           { additionalProperties: false },
@@ -58,15 +58,15 @@ export function registerAuditRoutes(app: HttpServer, audit: AuditLog, tenants: T
         cursor: q.cursor,
       });
       return {
-        items: page.items.map((e) => ({
+        items: page.entries.map((e) => ({
           seq: e.seq,
           id: e.id,
           at: iso(e.at)!,
-          actor: { kind: e.actorKind, id: e.actorId, name: e.actorName },
+          actor: e.actor,
           tenantId: e.tenantId,
           action: e.action,
-          targetKind: e.targetKind,
-          targetId: e.targetId,
+          targetKind: e.target?.kind ?? null,
+          targetId: e.target?.id ?? null,
           outcome: e.outcome,
           details: e.details,
         })),

@@ -107,7 +107,7 @@ export function registerAccessRoutes(app: HttpServer, access: AccessService, opt
       schema: {
         tags: ['auth'],
         summary: 'Create a personal API token: its value is shown once, only its hash is stored',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), expiresInDays: Type.Integer({ minimum: 1, maximum: MAX_TOKEN_DAYS, default: 90 }) }, { additionalProperties: false }),
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKEN_DAYS, default: 90 })) }, { additionalProperties: false }),
         response: { 201: Type.Object({ token: Type.String({ description: 'Shown once: store it now' }), id: Type.String(), name: Type.String(), expiresAt: Type.String() }), ...errorResponses(400, 401, 403) },
       },
     },
@@ -135,7 +135,7 @@ export function registerAccessRoutes(app: HttpServer, access: AccessService, opt
         tags: ['users'],
         summary: 'Users homed in this tenant or its descendants',
         params: TenantParams,
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }), offset: Type.Integer({ minimum: 0, default: 0 }), q: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })), q: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false }),
         response: { 200: Type.Object({ items: Type.Array(UserView), total: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -203,7 +203,7 @@ export class TenantsService {
       await this.assertNameFree(trx, parent.id, name);
       await trx.insertInto('tenants').values(row).execute();
       for (const h of this.hooks) await h.onCreated?.(parent, child, trx);
-      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.create', targetKind: 'tenant', targetId: id, details: { name, parentId: parent.id } }, trx);
+      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.create', target: { kind: 'tenant', id: id }, details: { name, parentId: parent.id } }, trx);
     });
     return child;
   }
@@ -215,7 +215,7 @@ export class TenantsService {
     await this.db.transaction().execute(async (trx) => {
       await this.assertNameFree(trx, tenant.parentId, name, id);
       await trx.updateTable('tenants').set({ name, updated_at: now() }).where('id', '=', id).execute();
-      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.rename', targetKind: 'tenant', targetId: id, details: { from: tenant.name, to: name } }, trx);
+      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.rename', target: { kind: 'tenant', id: id }, details: { from: tenant.name, to: name } }, trx);
     });
     this.cache.delete(id);
     return this.get(id);
@@ -234,7 +234,7 @@ export class TenantsService {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('tenants').set({ deleted_at: t, purge_after: purgeAfter, updated_at: t }).where('id', 'in', ids).execute();
       await this.deps.jobs.enqueue(TENANT_PURGE_JOB, { tenantIds: ids }, { runAt: purgeAfter, idempotencyKey: `tenant-purge:${id}`, trx });
-      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.delete', targetKind: 'tenant', targetId: id, details: { name: tenant.name, subtree: ids.length, purgeAfter: new Date(purgeAfter).toISOString() } }, trx);
+      await this.deps.audit.append({ actor, tenantId: id, action: 'tenant.delete', target: { kind: 'tenant', id: id }, details: { name: tenant.name, subtree: ids.length, purgeAfter: new Date(purgeAfter).toISOString() } }, trx);
     });
     for (const tid of ids) this.cache.delete(tid);
     for (const h of this.hooks) await h.onDeleted?.(ids);
@@ -247,7 +247,7 @@ export class TenantsService {
     await this.db.transaction().execute(async (trx) => {
       for (const h of this.hooks) await h.onPurge?.(tenantIds, trx);
       await trx.deleteFrom('tenants').where('id', 'in', tenantIds).where('deleted_at', 'is not', null).execute();
-      await this.deps.audit.append({ actor, tenantId: null, action: 'tenant.purge', targetKind: 'tenant', targetId: tenantIds[0], details: { tenantIds } }, trx);
+      await this.deps.audit.append({ actor, tenantId: null, action: 'tenant.purge', target: { kind: 'tenant', id: tenantIds[0] }, details: { tenantIds } }, trx);
     });
     for (const tid of tenantIds) this.cache.delete(tid);
   }

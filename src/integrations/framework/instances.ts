@@ -11,7 +11,7 @@ import { OutboundError, type OutboundClient } from '../../platform/outbound/inde
 import type { Tenant, TenantsService } from '../../tenants/tenants.ts';
 import type { ActionResult, ActionTarget, CheckResult, ConnectorContext, ConnectorType } from './contract.ts';
 import type { ConnectorRegistry } from './registry.ts';
-import { validateAgainst } from './validate.ts';
+import { validateAgainst, withDefaults } from './validate.ts';
 
 interface InstancesTable {
   id: string;
@@ -113,7 +113,7 @@ export class IntegrationsService {
         .execute();
       const ref = this.ref(tenant.id, id);
       for (const [field, value] of Object.entries(secrets)) await this.deps.vault.set(ref, field, value, trx);
-      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.create', targetKind: 'integration', targetId: id, details: { type: type.type, name, config, secretsSet: Object.keys(secrets) } }, trx);
+      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.create', target: { kind: 'integration', id: id }, details: { type: type.type, name, config, secretsSet: Object.keys(secrets) } }, trx);
     });
     return this.get(tenant, id);
   }
@@ -137,7 +137,7 @@ export class IntegrationsService {
     await this.db.transaction().execute(async (trx) => {
       if (set.name) await this.assertNameFree(trx, tenant.id, set.name, id);
       await (trx as unknown as Db).updateTable('integration_instances').set(set).where('id', '=', id).where('tenant_id', '=', tenant.id).execute();
-      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.update', targetKind: 'integration', targetId: id, details }, trx);
+      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.update', target: { kind: 'integration', id: id }, details }, trx);
     });
     return this.get(tenant, id);
   }
@@ -146,7 +146,7 @@ export class IntegrationsService {
     await this.row(tenant.id, id);
     await this.db.transaction().execute(async (trx) => {
       await (trx as unknown as Db).updateTable('integration_instances').set({ enabled: enabled ? 1 : 0, updated_at: now() }).where('id', '=', id).execute();
-      await this.deps.audit.append({ actor, tenantId: tenant.id, action: enabled ? 'integration.enable' : 'integration.disable', targetKind: 'integration', targetId: id, details: {} }, trx);
+      await this.deps.audit.append({ actor, tenantId: tenant.id, action: enabled ? 'integration.enable' : 'integration.disable', target: { kind: 'integration', id: id }, details: {} }, trx);
     });
     if (!enabled) this.abortCalls(tenant.id, (c) => c.instanceId === id);
     return this.get(tenant, id);
@@ -164,7 +164,7 @@ export class IntegrationsService {
       for (const [field, value] of Object.entries(toSet)) await this.deps.vault.set(ref, field, value, trx);
       for (const field of toRemove) await this.deps.vault.remove(ref, field, trx);
       await (trx as unknown as Db).updateTable('integration_instances').set({ updated_at: now(), last_check: null }).where('id', '=', id).execute();
-      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.secret.replace', targetKind: 'integration', targetId: id, details: { replaced: Object.keys(toSet), removed: toRemove } }, trx);
+      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.secret.replace', target: { kind: 'integration', id: id }, details: { replaced: Object.keys(toSet), removed: toRemove } }, trx);
     });
     return this.get(tenant, id);
   }
@@ -175,7 +175,7 @@ export class IntegrationsService {
     await this.db.transaction().execute(async (trx) => {
       await (trx as unknown as Db).deleteFrom('integration_instances').where('id', '=', id).execute();
       await this.deps.vault.remove(this.ref(tenant.id, id), undefined, trx);
-      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.delete', targetKind: 'integration', targetId: id, details: { type: row.type, name: row.name } }, trx);
+      await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.delete', target: { kind: 'integration', id: id }, details: { type: row.type, name: row.name } }, trx);
     });
   }
 
@@ -189,7 +189,7 @@ export class IntegrationsService {
     const result = await this.runCheck(type, { id, tenantId: tenant.id, name: row.name, type: row.type }, JSON.parse(row.config), secrets);
     const stored: StoredCheck = { ...result, at: now() };
     await this.db.updateTable('integration_instances').set({ last_check: JSON.stringify(stored) }).where('id', '=', id).execute();
-    await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check', targetKind: 'integration', targetId: id, outcome: result.ok ? 'success' : 'failure', details: { ok: result.ok, stage: result.stage } });
+    await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check', target: { kind: 'integration', id: id }, outcome: result.ok ? 'success' : 'failure', details: { ok: result.ok, stage: result.stage } });
     return result;
   }
 
@@ -209,7 +209,7 @@ export class IntegrationsService {
     }
     const secrets = { ...saved, ...this.validSecrets(type, input.secrets ?? {}) };
     const result = await this.runCheck(type, { id: input.instanceId ?? 'draft', tenantId: tenant.id, name: 'draft', type: type.type }, config, secrets);
-    await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check_draft', targetKind: 'integration', targetId: input.instanceId ?? null, outcome: result.ok ? 'success' : 'failure', details: { type: type.type, ok: result.ok, stage: result.stage } });
+    await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check_draft', target: { kind: 'integration', id: input.instanceId ?? null }, outcome: result.ok ? 'success' : 'failure', details: { type: type.type, ok: result.ok, stage: result.stage } });
     return result;
   }
 
@@ -290,9 +290,10 @@ export class IntegrationsService {
     const ts = now();
     for (const row of rows) {
       const type = this.deps.registry.get(row.type);
-      const config = JSON.parse(row.config) as Record<string, unknown>;
+      let config = JSON.parse(row.config) as Record<string, unknown>;
       // Root-only settings (the outbound proxy toggle) never travel down the tree.
       for (const field of type?.rootOnlyFields ?? []) delete config[field];
+      if (type) config = withDefaults(type.configSchema, config);
       const id = newId();
       await t
         .insertInto('integration_instances')

@@ -85,7 +85,7 @@ export function registerIntegrationRoutes(app: HttpServer, registry: ConnectorRe
         summary: "The tenant's integration instances",
         params: TenantParams,
         querystring: Type.Object(
-          { type: Type.Optional(Type.String({ maxLength: 64 })), enabled: Type.Optional(Type.Boolean()), limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }), offset: Type.Integer({ minimum: 0, default: 0 }) },
+          { type: Type.Optional(Type.String({ maxLength: 64 })), enabled: Type.Optional(Type.Boolean()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ items: Type.Array(InstanceView), total: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },

@@ -22,3 +22,8 @@ export function validateAgainst<T>(schema: TSchema, value: unknown, prefix: stri
   const { field, message } = describeIssue(prefix, first ?? {});
   throw invalidField(field, message);
 }
+
+/** Fills schema defaults in (e.g. a root-only toggle dropped from a copy falls back to its default). */
+export function withDefaults<T>(schema: TSchema, value: unknown): T {
+  return Value.Default(schema, structuredClone(value ?? {})) as T;
+}
