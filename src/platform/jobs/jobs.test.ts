@@ -295,13 +295,13 @@ for (const d of await dialectsUnderTest()) {
           effectAfterLoss = await ctx.effect('late', async () => 'should not run').catch((e: Error) => e.name);
           return 'too late';
         },
-        { leaseMs: 150 },
+        { leaseMs: 300 },
       );
       await q.start();
       const { id } = await q.enqueue(kind, {});
       await until('job to run', async () => (await q.get(id))!.status === 'running');
-      // Another worker took the job over (as after a lease expiry).
-      await database.db.updateTable('jobs').set({ locked_by: 'other-worker#9' }).where('id', '=', id).execute();
+      // Another worker took the job over (as after a lease expiry) under a lease of its own.
+      await database.db.updateTable('jobs').set({ locked_by: 'other-worker#9', lease_until: Date.now() + 60_000 }).where('id', '=', id).execute();
       await until('abort', () => aborted);
       assert.match(aborted, /lease .* was lost/);
       assert.equal(effectAfterLoss, 'JobLeaseLostError');

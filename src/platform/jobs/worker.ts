@@ -127,7 +127,8 @@ export class Worker {
       this.wake();
       this.schedulePoll();
     }, this.options.pollMs);
-    this.pollTimer.unref();
+    // Not unref'd: a started worker keeps its process alive until stop(), as a `--role worker`
+    // process has nothing else to do.
   }
 
   private requestPump(): void {
