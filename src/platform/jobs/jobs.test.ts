@@ -407,6 +407,37 @@ for (const d of await dialectsUnderTest()) {
       await q.cancel(stuck.id);
     });
 
+    test('an enqueue wakes the local worker at once, without waiting for a poll', async () => {
+      const q = newQueue({ pollMs: 10_000 });
+      const kind = uniqueKind('wake-local');
+      q.register(kind, async () => null);
+      await q.start();
+      await sleep(50);
+      const started = Date.now();
+      const { id } = await q.enqueue(kind, {});
+      await q.waitFor(id, 5_000);
+      assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+    });
+
+    test('PostgreSQL: LISTEN/NOTIFY wakes a worker when another process enqueues', { skip: d.dialect === 'sqlite' ? 'NOTIFY is PostgreSQL only; SQLite workers poll' : false }, async () => {
+      const other = await td.open();
+      try {
+        const q = newQueue({ pollMs: 10_000, listenUrl: td.url });
+        const kind = uniqueKind('wake-remote');
+        q.register(kind, async () => null);
+        await q.start();
+        await sleep(100);
+        const producer = createJobQueue({ database: other, logger });
+        const started = Date.now();
+        const { id } = await producer.enqueue(kind, {});
+        const job = await producer.waitFor(id, 5_000);
+        assert.equal(job.status, 'succeeded');
+        assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms: the notification did not wake the worker`);
+      } finally {
+        await other.close();
+      }
+    });
+
     test('many jobs run exactly once each with concurrency and batch claims', async () => {
       const q = newQueue({ claimBatch: 16 });
       const kind = uniqueKind('bulk');
