@@ -168,7 +168,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
       res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: dispatcherFor(req.tls, !!req.useProxy) });
     } catch (err) {
       if (req.signal?.aborted) throw new OutboundError('aborted', `the call to ${url.host} was cancelled`);
-      throw classifyNetworkError(err, url.host, timeout.aborted);
+      throw classifyNetworkError(err, url.host, timeout.aborted, url.protocol === 'https:');
     }
     const limit = req.maxResponseBytes ?? 10 * 1024 * 1024;
     const chunks: Buffer[] = [];

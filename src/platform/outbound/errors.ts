@@ -94,7 +94,7 @@ const TLS_UNTRUSTED = new Set([
 ]);
 
 /** Maps a network-level failure (undici, Node's net/tls) to the taxonomy. */
-export function classifyNetworkError(err: unknown, host: string, timedOut: boolean): OutboundError {
+export function classifyNetworkError(err: unknown, host: string, timedOut: boolean, overTls = false): OutboundError {
   if (err instanceof OutboundError) return err;
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e?.cause?.code ?? e?.code ?? '';
@@ -123,7 +123,9 @@ export function classifyNetworkError(err: unknown, host: string, timedOut: boole
   if (code === 'ECONNREFUSED') return new OutboundError('connect', `${host} refused the connection: check the address and port`);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new OutboundError('connect', `${host} is unreachable from xdrhub: check routing and firewalls`);
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return new OutboundError('connect', `the connection to ${host} was closed unexpectedly`);
+    // With TLS 1.3 a server that refuses the client certificate just closes after the handshake.
+    const hint = overTls ? ' (if the server requires a client certificate, it may have refused ours)' : '';
+    return new OutboundError('connect', `the connection to ${host} was closed unexpectedly${hint}`);
   }
   if ((e as Error)?.name === 'AbortError' || code === 'ABORT_ERR') return new OutboundError('aborted', `the call to ${host} was cancelled`);
   return new OutboundError('connect', `the call to ${host} failed (${code || 'network error'})`);
