@@ -438,6 +438,38 @@ for (const d of await dialectsUnderTest()) {
       }
     });
 
+    test('an idle worker with several kinds finds due jobs of each through one poll query', async () => {
+      const q = newQueue({ pollMs: 40 });
+      const kinds = [uniqueKind('poll-a'), uniqueKind('poll-b'), uniqueKind('poll-c')];
+      const ran: string[] = [];
+      for (const kind of kinds) q.register(kind, async (ctx) => void ran.push(ctx.kind));
+      await q.start();
+      // Enqueued through another handle, so nothing wakes this worker but its poll.
+      const producer = createJobQueue({ database, logger });
+      const a = await producer.enqueue(kinds[0], {}, { delayMs: 100 });
+      const c = await producer.enqueue(kinds[2], {});
+      await q.waitFor(a.id, 5_000);
+      await q.waitFor(c.id, 5_000);
+      assert.deepEqual(ran.sort(), [kinds[0], kinds[2]].sort());
+    });
+
+    test('prune deletes finished jobs older than the cut-off, with their journals, and frees their keys', async () => {
+      const q = newQueue();
+      const kind = uniqueKind('prune');
+      q.register(kind, async (ctx) => ctx.effect('e', async () => 1));
+      await q.start();
+      const done = await q.enqueue(kind, {}, { idempotencyKey: `prune:${kind}` });
+      await q.waitFor(done.id, 5_000);
+      const waiting = await q.enqueue(kind, {}, { delayMs: 60_000 });
+      assert.equal(await q.prune({ olderThanMs: 60_000 }), 0, 'nothing is that old');
+      await sleep(20);
+      assert.ok((await q.prune({ olderThanMs: 10 })) >= 1);
+      assert.equal(await q.get(done.id), null);
+      assert.equal((await q.get(waiting.id))!.status, 'queued', 'unfinished jobs are kept');
+      assert.equal((await database.db.selectFrom('job_effects').select('job_id').where('job_id', '=', done.id).execute()).length, 0);
+      assert.equal((await q.enqueue(kind, {}, { idempotencyKey: `prune:${kind}`, delayMs: 60_000 })).created, true);
+    });
+
     test('many jobs run exactly once each with concurrency and batch claims', async () => {
       const q = newQueue({ claimBatch: 16 });
       const kind = uniqueKind('bulk');

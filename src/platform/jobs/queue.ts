@@ -40,6 +40,11 @@ export interface JobQueue {
   cancel(id: string): Promise<boolean>;
   /** Deletes every job of these tenants, whatever its status, with its effect journal. */
   deleteForTenants(tenantIds: string[]): Promise<number>;
+  /**
+   * Deletes succeeded, failed and cancelled jobs that finished more than olderThanMs ago, with
+   * their journals. Their idempotency keys become free again.
+   */
+  prune(options: { olderThanMs: number }): Promise<number>;
   /** Resolves with the job once it is succeeded, failed or cancelled; rejects after timeoutMs. */
   waitFor(id: string, timeoutMs?: number): Promise<Job>;
   stats(): Promise<JobStats>;
@@ -170,6 +175,11 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     async deleteForTenants(tenantIds) {
       if (tenantIds.length === 0) return 0;
       return store.deleteForTenants(tenantIds);
+    },
+
+    async prune({ olderThanMs }) {
+      if (!(olderThanMs >= 0)) throw new TypeError('olderThanMs must be a non-negative number');
+      return store.prune(Date.now() - olderThanMs);
     },
 
     async waitFor(id, timeoutMs = 30_000) {

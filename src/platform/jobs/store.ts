@@ -116,6 +116,28 @@ export class JobStore {
     return rows;
   }
 
+  /** Which of these kinds have a due queued job: one cheap query for an idle worker's poll. */
+  async dueKinds(kinds: string[], now: number): Promise<string[]> {
+    const { rows } = await sql<{ kind: string }>`
+      select distinct kind from jobs
+      where status = 'queued' and kind in (${sql.join(kinds)}) and run_at <= ${now}`.execute(this.db);
+    return rows.map((r) => r.kind);
+  }
+
+  /** Deletes finished jobs (and their journals) that ended before `before`. */
+  async prune(before: number): Promise<number> {
+    await this.db
+      .deleteFrom('job_effects')
+      .where('job_id', 'in', this.db.selectFrom('jobs').select('id').where('status', 'in', ['succeeded', 'failed', 'cancelled']).where('finished_at', '<', before))
+      .execute();
+    const r = await this.db
+      .deleteFrom('jobs')
+      .where('status', 'in', ['succeeded', 'failed', 'cancelled'])
+      .where('finished_at', '<', before)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** Extends the lease; false when this claim no longer holds the job. */
   async renew(id: string, token: string, leaseUntil: number, now: number): Promise<boolean> {
     const r = await this.db

@@ -124,11 +124,30 @@ export class Worker {
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
       if (!this.isRunning) return;
-      this.wake();
-      this.schedulePoll();
+      void this.poll().finally(() => {
+        if (this.isRunning) this.schedulePoll();
+      });
     }, this.options.pollMs);
     // Not unref'd: a started worker keeps its process alive until stop(), as a `--role worker`
     // process has nothing else to do.
+  }
+
+  /**
+   * An idle worker with several kinds asks once which of them have due jobs, rather than sending
+   * one claim per kind every poll.
+   */
+  private async poll(): Promise<void> {
+    const waiting = [...this.kinds.values()].filter((reg) => reg.idle && reg.running < reg.concurrency);
+    if (waiting.length <= 1) return this.wake();
+    try {
+      await this.reapIfDue();
+      const due = new Set(await this.options.store.dueKinds(waiting.map((r) => r.kind), Date.now()));
+      for (const reg of waiting) if (due.has(reg.kind)) reg.idle = false;
+      // Also restarts kinds left mid-claim by a failed pump (not idle, slots free).
+      if ([...this.kinds.values()].some((reg) => !reg.idle && reg.running < reg.concurrency)) this.requestPump();
+    } catch (err) {
+      this.options.logger.error({ err: errorText(err) }, 'looking for due jobs failed; retrying at the next poll');
+    }
   }
 
   private requestPump(): void {
