@@ -213,7 +213,7 @@ for (const d of await dialectsUnderTest()) {
       const job = await q.waitFor(id, 10_000);
       assert.equal(job.status, 'succeeded');
       assert.ok(startedAt[0] >= runAt, `started ${runAt - startedAt[0]} ms early`);
-      assert.ok(startedAt[0] - runAt < 1000, 'started promptly once due');
+      assert.ok(startedAt[0] - runAt < 3000, 'started promptly once due');
     });
 
     test('an idempotency key names one job: enqueueing it again creates nothing', async () => {
@@ -295,7 +295,7 @@ for (const d of await dialectsUnderTest()) {
           effectAfterLoss = await ctx.effect('late', async () => 'should not run').catch((e: Error) => e.name);
           return 'too late';
         },
-        { leaseMs: 300 },
+        { leaseMs: 1000 },
       );
       await q.start();
       const { id } = await q.enqueue(kind, {});
@@ -398,7 +398,7 @@ for (const d of await dialectsUnderTest()) {
       const stuck = await q.enqueue(kind, {});
       const fast = await q.enqueue(quick, {});
       await until('both running', async () => (await q.get(stuck.id))!.status === 'running' && (await q.get(fast.id))!.status === 'running');
-      await q.stop({ drainMs: 300 });
+      await q.stop({ drainMs: 1000 });
       assert.equal((await q.get(fast.id))!.status, 'succeeded');
       const back = (await q.get(stuck.id))!;
       assert.equal(back.status, 'queued');
@@ -416,7 +416,7 @@ for (const d of await dialectsUnderTest()) {
       const started = Date.now();
       const { id } = await q.enqueue(kind, {});
       await q.waitFor(id, 5_000);
-      assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms`);
+      assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms (the poll would take 10 s)`);
     });
 
     test('PostgreSQL: LISTEN/NOTIFY wakes a worker when another process enqueues', { skip: d.dialect === 'sqlite' ? 'NOTIFY is PostgreSQL only; SQLite workers poll' : false }, async () => {
@@ -432,7 +432,7 @@ for (const d of await dialectsUnderTest()) {
         const { id } = await producer.enqueue(kind, {});
         const job = await producer.waitFor(id, 5_000);
         assert.equal(job.status, 'succeeded');
-        assert.ok(Date.now() - started < 1_000, `took ${Date.now() - started} ms: the notification did not wake the worker`);
+        assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms: the notification did not wake the worker (the poll would take 10 s)`);
       } finally {
         await other.close();
       }
