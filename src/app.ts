@@ -24,11 +24,14 @@ import { registerIntegrationRoutes } from './integrations/framework/routes.ts';
 import type { ConnectorRegistry } from './integrations/framework/registry.ts';
 import { createConnectorRegistry } from './integrations/registry-list.ts';
 import { registerAuditRoutes } from './access/audit-routes.ts';
+import { alertsMigrations } from './alerts/migrations.ts';
+import { AlertsService } from './alerts/alerts.ts';
+import { registerAlertRoutes } from './alerts/routes.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations];
 
 export interface Services {
   database: Database;
@@ -40,6 +43,7 @@ export interface Services {
   access: AccessService;
   registry: ConnectorRegistry;
   integrations: IntegrationsService;
+  alerts: AlertsService;
 }
 
 export interface App {
@@ -76,12 +80,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const access = new AccessService({ database, tenants, audit, sessionTtlMs: config.sessionTtlMs });
   const registry = options.registry ?? createConnectorRegistry();
   const integrations = new IntegrationsService({ database, registry, tenants, vault, audit, outbound, logger });
+  const alerts = new AlertsService({ database, audit });
 
   tenants.addLifecycle({
     onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
     onDeleted: async (ids) => integrations.stopTenants(ids),
     onPurge: async (ids, trx) => {
       await integrations.purgeTenants(ids, trx);
+      await alerts.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -104,8 +110,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerTenantRoutes(http, tenants, access);
   registerIntegrationRoutes(http, registry, integrations);
   registerAuditRoutes(http, audit, tenants);
+  registerAlertRoutes(http, alerts, tenants);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts };
   let workerStarted = false;
   return {
     config,

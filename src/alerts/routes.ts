@@ -1,0 +1,173 @@
+import { Type } from 'typebox';
+import type { HttpServer } from '../platform/http/server.ts';
+import { errorResponses } from '../platform/http/server.ts';
+import { iso } from '../platform/ids.ts';
+import { actorOf } from '../access/access.ts';
+import type { TenantsService, Tenant } from '../tenants/tenants.ts';
+import type { AlertsService } from './alerts.ts';
+import type { Alert, AlertDetails, AlertInput, AlertStatus, Comment, Incident, IncidentStatus, Observable, Severity } from './types.ts';
+import { AlertInputSchema, AlertListQuery, AlertPatchSchema, IncidentInputSchema, IncidentListQuery, IncidentPatchSchema } from './schemas.ts';
+import type { SortKey } from './paging.ts';
+
+const TenantParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }) });
+const ItemParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }), id: Type.String({ format: 'uuid' }) });
+const Any = Type.Record(Type.String(), Type.Unknown());
+const Page = Type.Object({ items: Type.Array(Any), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+const alertView = (a: Alert) => ({ ...a, firstEventAt: iso(a.firstEventAt), lastEventAt: iso(a.lastEventAt), createdAt: iso(a.createdAt), updatedAt: iso(a.updatedAt), statusChangedAt: iso(a.statusChangedAt) });
+export const observableView = (o: Observable) => ({ ...o, enrichmentAt: iso(o.enrichmentAt), statusUpdateAt: iso(o.statusUpdateAt) });
+const commentView = (c: Comment) => ({ ...c, createdAt: iso(c.createdAt) });
+const detailsView = (d: AlertDetails) => ({ ...alertView(d), observables: d.observables.map(observableView), assets: d.assets, events: d.events, comments: d.comments.map(commentView) });
+const incidentView = (i: Incident) => ({ ...i, createdAt: iso(i.createdAt), updatedAt: iso(i.updatedAt), statusChangedAt: iso(i.statusChangedAt) });
+const csv = <T extends string>(v: string | undefined) => (v ? (v.split(',') as T[]) : undefined);
+
+async function scope(tenants: TenantsService, tenant: Tenant, subtree: boolean | undefined): Promise<string[]> {
+  return subtree ? (await tenants.subtree(tenant.id)).map((t) => t.id) : [tenant.id];
+}
+
+export function registerAlertRoutes(app: HttpServer, alerts: AlertsService, tenants: TenantsService): void {
+  const read = { permission: 'alerts.read' as const };
+  const write = { permission: 'alerts.write' as const };
+
+  app.post(
+    '/api/v1/tenants/:tenantId/alerts',
+    {
+      config: write,
+      schema: {
+        tags: ['alerts'],
+        summary: 'Create an alert (idempotent by source + sourceId: 200 with the existing alert)',
+        params: TenantParams,
+        body: AlertInputSchema,
+        response: { 201: Any, 200: Any, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const [res] = await alerts.createAlerts(request.tenant.id, [request.body as AlertInput], actorOf(request.principal));
+      return reply.status(res.created ? 201 : 200).send(res);
+    },
+  );
+
+  app.post(
+    '/api/v1/tenants/:tenantId/alerts/batch',
+    {
+      config: write,
+      schema: {
+        tags: ['alerts'],
+        summary: 'Create up to 1,000 alerts in one transaction; a re-sent batch creates nothing twice',
+        params: TenantParams,
+        body: Type.Object({ alerts: Type.Array(AlertInputSchema, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ created: Type.Integer(), existing: Type.Integer(), items: Type.Array(Any) }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const items = await alerts.createAlerts(request.tenant.id, request.body.alerts as AlertInput[], actorOf(request.principal));
+      const created = items.filter((i) => i.created).length;
+      return { created, existing: items.length - created, items };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/alerts',
+    {
+      config: read,
+      schema: { tags: ['alerts'], summary: 'Alerts with filters, sorting and cursor pagination', params: TenantParams, querystring: AlertListQuery, response: { 200: Page, ...errorResponses(400, 401, 403, 404) } },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await alerts.list({
+        tenantIds: await scope(tenants, request.tenant, q.subtree),
+        status: csv<AlertStatus>(q.status),
+        severity: csv<Severity>(q.severity),
+        assigneeId: q.assigneeId,
+        from: q.from ? Date.parse(q.from) : undefined,
+        to: q.to ? Date.parse(q.to) : undefined,
+        observable: q.observable,
+        observableType: q.observableType,
+        rule: q.rule,
+        incidentId: q.incidentId,
+        q: q.q,
+        sort: q.sort as SortKey | undefined,
+        limit: q.limit ?? 50,
+        cursor: q.cursor,
+      });
+      return { items: page.items.map(alertView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/alerts/:id',
+    { config: read, schema: { tags: ['alerts'], summary: 'An alert with its observables, assets, original events and comments', params: ItemParams, response: { 200: Any, ...errorResponses(401, 403, 404) } } },
+    async (request) => detailsView(await alerts.get(request.tenant.id, request.params.id)),
+  );
+
+  app.patch(
+    '/api/v1/tenants/:tenantId/alerts/:id',
+    {
+      config: write,
+      schema: { tags: ['alerts'], summary: 'Assign, change status/resolution/severity, set external reference or additional data (closed alerts are read-only)', params: ItemParams, body: AlertPatchSchema, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request) => alertView(await alerts.update(request.tenant.id, request.params.id, request.body, actorOf(request.principal))),
+  );
+
+  for (const kind of ['alerts', 'incidents'] as const) {
+    app.post(
+      `/api/v1/tenants/:tenantId/${kind}/:id/comments`,
+      {
+        config: write,
+        schema: { tags: [kind], summary: `Comment on an ${kind === 'alerts' ? 'alert' : 'incident'}`, params: ItemParams, body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false }), response: { 201: Any, ...errorResponses(400, 401, 403, 404, 409) } },
+      },
+      async (request, reply) => reply.status(201).send(commentView(await alerts.comment(request.tenant.id, kind === 'alerts' ? 'alert' : 'incident', request.params.id, request.body.text, actorOf(request.principal)))),
+    );
+  }
+
+  // ── incidents ──────────────────────────────────────────────────────────────
+  app.post(
+    '/api/v1/tenants/:tenantId/incidents',
+    { config: write, schema: { tags: ['incidents'], summary: 'Create an incident, optionally with alerts (at most 200)', params: TenantParams, body: IncidentInputSchema, response: { 201: Any, ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request, reply) => reply.status(201).send(incidentView(await alerts.createIncident(request.tenant.id, request.body, actorOf(request.principal)))),
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/incidents',
+    { config: read, schema: { tags: ['incidents'], summary: 'Incidents with filters and cursor pagination', params: TenantParams, querystring: IncidentListQuery, response: { 200: Page, ...errorResponses(400, 401, 403, 404) } } },
+    async (request) => {
+      const q = request.query;
+      const page = await alerts.listIncidents({ tenantIds: await scope(tenants, request.tenant, q.subtree), status: csv<IncidentStatus>(q.status), severity: csv<Severity>(q.severity), assigneeId: q.assigneeId, sort: q.sort as SortKey | undefined, limit: q.limit ?? 50, cursor: q.cursor });
+      return { items: page.items.map(incidentView), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/incidents/:id',
+    { config: read, schema: { tags: ['incidents'], summary: 'An incident with its alerts and comments', params: ItemParams, response: { 200: Any, ...errorResponses(401, 403, 404) } } },
+    async (request) => {
+      const incident = await alerts.getIncident(request.tenant.id, request.params.id);
+      const linked = await alerts.list({ tenantIds: [request.tenant.id], incidentId: incident.id, limit: 200 });
+      return { ...incidentView(incident), alerts: linked.items.map(alertView), comments: (await alerts.incidentComments(incident.id)).map(commentView) };
+    },
+  );
+
+  app.patch(
+    '/api/v1/tenants/:tenantId/incidents/:id',
+    { config: write, schema: { tags: ['incidents'], summary: 'Update an incident (closed incidents are read-only)', params: ItemParams, body: IncidentPatchSchema, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request) => incidentView(await alerts.updateIncident(request.tenant.id, request.params.id, request.body, actorOf(request.principal))),
+  );
+
+  app.post(
+    '/api/v1/tenants/:tenantId/incidents/:id/alerts',
+    {
+      config: write,
+      schema: { tags: ['incidents'], summary: 'Link alerts into the incident', params: ItemParams, body: Type.Object({ alertIds: Type.Array(Type.String({ format: 'uuid' }), { minItems: 1, maxItems: 200 }) }, { additionalProperties: false }), response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request) => incidentView(await alerts.link(request.tenant.id, request.params.id, request.body.alertIds, actorOf(request.principal))),
+  );
+
+  app.delete(
+    '/api/v1/tenants/:tenantId/incidents/:id/alerts/:alertId',
+    {
+      config: write,
+      schema: { tags: ['incidents'], summary: 'Unlink an alert from the incident', params: Type.Object({ tenantId: Type.String({ format: 'uuid' }), id: Type.String({ format: 'uuid' }), alertId: Type.String({ format: 'uuid' }) }), response: { 200: Any, ...errorResponses(401, 403, 404, 409) } },
+    },
+    async (request) => incidentView(await alerts.unlink(request.tenant.id, request.params.id, request.params.alertId, actorOf(request.principal))),
+  );
+}

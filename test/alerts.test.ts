@@ -1,0 +1,171 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dialectsUnderTest } from './support/db.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+
+const alert = (n: number, extra: Record<string, unknown> = {}) => ({
+  title: `Suspicious logon ${n}`,
+  severity: (['low', 'medium', 'high', 'critical'] as const)[n % 4],
+  source: 'test-siem',
+  sourceId: `evt-${n}`,
+  rules: [n % 2 ? 'R-brute-force' : 'R-lateral'],
+  techniques: ['T1110'],
+  observables: [
+    { type: 'ip', value: `10.0.${n % 3}.1` },
+    { type: 'domain', value: 'Evil.Example.COM' },
+    { type: 'ip', value: `10.0.${n % 3}.1` },
+  ],
+  assets: [
+    { kind: 'host', name: `WS-${n}`, role: 'victim', ips: ['10.1.1.1'], agentIds: { kata: `sensor-${n}` } },
+    { kind: 'account', login: 'alice', domain: 'CORP', role: 'victim', email: 'alice@corp.example' },
+  ],
+  events: [{ EventID: 4625, n }],
+  ...extra,
+});
+
+for (const d of await dialectsUnderTest()) {
+  describe(`alerts and incidents (${d.dialect})`, { skip: d.skip }, () => {
+    let t: TestApp;
+    let tenantId: string;
+    let otherId: string;
+    before(async () => {
+      t = await startTestApp(d.dialect);
+      tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'SOC customer' })).body.id;
+      otherId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Other customer' })).body.id;
+    });
+    after(async () => t?.close());
+
+    test('create one alert: observables normalized and deduplicated, assets kept, short id per tenant', async () => {
+      const res = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(0));
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.shortId, 'ALR-1');
+      const details = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${res.body.id}`);
+      assert.equal(details.status, 200);
+      assert.deepEqual(details.body.observables.map((o: any) => `${o.type}:${o.value}`).sort(), ['domain:evil.example.com', 'ip:10.0.0.1']);
+      assert.deepEqual(details.body.assets.map((a: any) => a.name).sort(), ['CORP\\alice', 'ws-0']);
+      assert.deepEqual(details.body.events, [{ EventID: 4625, n: 0 }]);
+      assert.equal(details.body.status, 'new');
+      // The same source id again: nothing new.
+      const again = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(0));
+      assert.equal(again.status, 200);
+      assert.equal(again.body.id, res.body.id);
+      assert.equal(again.body.created, false);
+    });
+
+    test('a re-sent batch creates nothing twice', async () => {
+      const batch = { alerts: Array.from({ length: 30 }, (_, i) => alert(i + 1)) };
+      const first = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/batch`, batch);
+      assert.equal(first.status, 200);
+      assert.deepEqual([first.body.created, first.body.existing], [30, 0]);
+      const second = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/batch`, batch);
+      assert.deepEqual([second.body.created, second.body.existing], [0, 30]);
+      assert.deepEqual(second.body.items.map((i: any) => i.id), first.body.items.map((i: any) => i.id));
+    });
+
+    test('filters, sorting and cursor pagination', async () => {
+      const high = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?severity=high,critical&limit=100`);
+      assert.ok(high.body.items.length > 0);
+      assert.ok(high.body.items.every((a: any) => ['high', 'critical'].includes(a.severity)));
+      const byRule = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?rule=R-lateral&limit=100`);
+      assert.ok(byRule.body.items.every((a: any) => a.rules.includes('R-lateral')));
+      const pivot = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?observable=10.0.2.1&observableType=ip&limit=100`);
+      assert.equal(pivot.body.items.length, 10);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: any = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?sort=-severity&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(res.status, 200);
+        seen.push(...res.body.items.map((a: any) => `${a.severity}|${a.id}`));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      assert.equal(seen.length, 31);
+      assert.equal(new Set(seen).size, 31);
+      const ranks = seen.map((s) => ['low', 'medium', 'high', 'critical'].indexOf(s.split('|')[0]));
+      assert.deepEqual(ranks, [...ranks].sort((a, b) => b - a));
+      const bad = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?cursor=garbage`);
+      assert.equal(bad.status, 400);
+      const subtree = await t.call('GET', `/api/v1/tenants/${t.rootId}/alerts?subtree=true&limit=500`);
+      assert.equal(subtree.body.items.length, 31);
+    });
+
+    test('assign, comment, close with a resolution; closed alerts are read-only until reopened', async () => {
+      const created = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(100));
+      const id = created.body.id;
+      const me = await t.call('GET', '/api/v1/me');
+      const assigned = await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { assigneeId: me.body.user.id, status: 'inProgress' });
+      assert.equal(assigned.body.status, 'inProgress');
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/${id}/comments`, { text: 'looking' })).status, 201);
+      const noResolution = await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { status: 'closed' });
+      assert.equal(noResolution.status, 400);
+      assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { status: 'closed', resolution: 'falsePositive' })).status, 200);
+      assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { severity: 'low' })).status, 409);
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/${id}/comments`, { text: 'late' })).status, 409);
+      const reopened = await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { status: 'inProgress' });
+      assert.equal(reopened.body.status, 'inProgress');
+      assert.equal(reopened.body.resolution, null);
+    });
+
+    test('incidents link at most 200 alerts; link and unlink move alert status', async () => {
+      const batch = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/batch`, { alerts: Array.from({ length: 201 }, (_, i) => alert(1000 + i)) });
+      const ids = batch.body.items.map((i: any) => i.id);
+      const inc = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Brute force wave', severity: 'high', alertIds: ids.slice(0, 150) });
+      assert.equal(inc.status, 201, JSON.stringify(inc.body));
+      assert.equal(inc.body.alertCount, 150);
+      assert.equal(inc.body.shortId, 'INC-1');
+      const tooMany = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts`, { alertIds: ids.slice(150, 201) });
+      assert.equal(tooMany.status, 409);
+      assert.match(tooMany.body.error.message, /at most 200/);
+      const ok = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts`, { alertIds: ids.slice(150, 200) });
+      assert.equal(ok.body.alertCount, 200);
+      const linked = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${ids[0]}`);
+      assert.equal(linked.body.status, 'inIncident');
+      assert.equal(linked.body.incidentId, inc.body.id);
+      const un = await t.call('DELETE', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts/${ids[0]}`);
+      assert.equal(un.body.alertCount, 199);
+      const detail = await t.call('GET', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}`);
+      assert.equal(detail.body.alerts.length, 199);
+      const closed = await t.call('PATCH', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}`, { status: 'closed', resolution: 'truePositive' });
+      assert.equal(closed.body.status, 'closed');
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts`, { alertIds: [ids[0]] })).status, 409);
+    });
+
+    test('hostile observable values are stored verbatim or refused with 400, never executed', async () => {
+      const stored = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(5000, { observables: [{ type: 'filePath', value: '$(reboot)' }, { type: 'userName', value: "'; DROP TABLE alerts; --" }] }));
+      assert.equal(stored.status, 201);
+      const details = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${stored.body.id}`);
+      assert.deepEqual(details.body.observables.map((o: any) => o.value).sort(), ['$(reboot)', "'; DROP TABLE alerts; --"]);
+      const crlf = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(5001, { observables: [{ type: 'url', value: 'http://a.test/x\r\nSet-Cookie: y=1' }] }));
+      assert.equal(crlf.status, 400);
+      assert.match(crlf.body.error.message, /^observables\.0\.value: .*control characters/);
+      const huge = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(5002, { observables: [{ type: 'filePath', value: 'x'.repeat(10 * 1024 * 1024) }] }));
+      assert.ok([400, 413].includes(huge.status), `status ${huge.status}`);
+      const badHash = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(5003, { observables: [{ type: 'sha256', value: 'nothex' }] }));
+      assert.equal(badHash.status, 400);
+      const invalidUtf8 = await t.app.http.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/alerts`, headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, payload: Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","severity":"low","source":"x"}')]) });
+      assert.ok(invalidUtf8.statusCode === 201 || invalidUtf8.statusCode === 400, `status ${invalidUtf8.statusCode}`);
+      const count = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?limit=1`);
+      assert.equal(count.status, 200, 'the alerts table is still there');
+    });
+
+    test("another tenant's alert or incident is 404 on every route", async () => {
+      const created = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(7000));
+      const inc = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'x', severity: 'low' });
+      const id = created.body.id;
+      const calls: [string, string, unknown?][] = [
+        ['GET', `/api/v1/tenants/${otherId}/alerts/${id}`],
+        ['PATCH', `/api/v1/tenants/${otherId}/alerts/${id}`, { severity: 'high' }],
+        ['POST', `/api/v1/tenants/${otherId}/alerts/${id}/comments`, { text: 'x' }],
+        ['GET', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}`],
+        ['PATCH', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}`, { title: 'y' }],
+        ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/alerts`, { alertIds: [id] }],
+        ['POST', `/api/v1/tenants/${otherId}/incidents`, { title: 'steal', severity: 'low', alertIds: [id] }],
+      ];
+      for (const [method, url, body] of calls) assert.equal((await t.call(method, url, body)).status, 404, `${method} ${url}`);
+      const otherAnalyst = await t.userWithRole('tier1', otherId);
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${id}`, undefined, otherAnalyst.token)).status, 404);
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/alerts`, undefined, otherAnalyst.token)).status, 404);
+      const list = await t.call('GET', `/api/v1/tenants/${otherId}/alerts?observable=10.0.1.1`, undefined, otherAnalyst.token);
+      assert.equal(list.body.items.length, 0);
+    });
+  });
+}
