@@ -27,11 +27,14 @@ import { registerAuditRoutes } from './access/audit-routes.ts';
 import { alertsMigrations } from './alerts/migrations.ts';
 import { AlertsService } from './alerts/alerts.ts';
 import { registerAlertRoutes } from './alerts/routes.ts';
+import { responseMigrations } from './response/migrations.ts';
+import { ResponseService } from './response/response.ts';
+import { registerResponseRoutes } from './response/routes.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations];
 
 export interface Services {
   database: Database;
@@ -44,6 +47,7 @@ export interface Services {
   registry: ConnectorRegistry;
   integrations: IntegrationsService;
   alerts: AlertsService;
+  response: ResponseService;
 }
 
 export interface App {
@@ -81,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const registry = options.registry ?? createConnectorRegistry();
   const integrations = new IntegrationsService({ database, registry, tenants, vault, audit, outbound, logger });
   const alerts = new AlertsService({ database, audit });
+  const response = new ResponseService({ database, audit, jobs, integrations, alerts, leaseMs: config.jobLeaseMs });
 
   tenants.addLifecycle({
     onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
@@ -88,6 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onPurge: async (ids, trx) => {
       await integrations.purgeTenants(ids, trx);
       await alerts.purgeTenants(ids, trx);
+      await response.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -111,8 +117,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerIntegrationRoutes(http, registry, integrations);
   registerAuditRoutes(http, audit, tenants);
   registerAlertRoutes(http, alerts, tenants);
+  registerResponseRoutes(http, response, tenants);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response };
   let workerStarted = false;
   return {
     config,

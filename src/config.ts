@@ -24,6 +24,8 @@ export interface Config {
   role: ProcessRole;
   /** Worker poll interval when the queue is empty (ms). */
   jobPollMs: number;
+  /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs return after it. */
+  jobLeaseMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionTtlMs: int(env, 'XDRHUB_SESSION_TTL_MINUTES', 12 * 60, 5, 7 * 24 * 60) * 60_000,
     role,
     jobPollMs: int(env, 'XDRHUB_JOB_POLL_MS', 250, 10, 60_000),
+    jobLeaseMs: int(env, 'XDRHUB_JOB_LEASE_MS', 30_000, 1000, 600_000),
   };
   return { ...config, ...overrides };
 }

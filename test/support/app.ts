@@ -28,6 +28,8 @@ export interface TestApp {
   rootId: string;
   sharedId: string;
   adminToken: string;
+  /** The environment the app was built from (for child processes sharing its database and key). */
+  env: NodeJS.ProcessEnv;
   /** Authenticated request with an API token (default: the Main administrator's). */
   call(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   /** Creates a user holding `role` on `tenantId` and returns an API token for them. */
@@ -87,6 +89,7 @@ export async function startTestApp(dialect: DialectName = 'sqlite', overrides: R
     rootId: boot.rootId,
     sharedId: boot.sharedId,
     adminToken,
+    env,
     call,
     async userWithRole(role, tenantId) {
       const username = `u${++n}-${role.toLowerCase()}-${randomBytes(3).toString('hex')}`;

@@ -29,6 +29,18 @@ interface InstancesTable {
 type Tables = { integration_instances: InstancesTable };
 type Db = Kysely<Tables>;
 
+export interface CatalogueEntry {
+  instanceId: string;
+  instanceName: string;
+  type: string;
+  action: string;
+  title: string;
+  description: string;
+  targetKinds: string[];
+  paramsSchema: unknown;
+  undo: string | null;
+}
+
 export interface StoredCheck extends CheckResult {
   at: number;
 }
@@ -227,6 +239,33 @@ export class IntegrationsService {
       const ctx = this.context(type, { id: row.id, tenantId, name: row.name, type: row.type }, JSON.parse(row.config), secrets, callSignal);
       return action.execute(ctx, target, validParams as never);
     });
+  }
+
+  /** The actions a tenant can launch: every action of its enabled instances. */
+  async catalogue(tenantId: string): Promise<CatalogueEntry[]> {
+    const rows = await this.db.selectFrom('integration_instances').selectAll().where('tenant_id', '=', tenantId).where('enabled', '=', 1).orderBy('name').execute();
+    const out: CatalogueEntry[] = [];
+    for (const row of rows) {
+      const type = this.deps.registry.get(row.type);
+      for (const [name, a] of Object.entries(type?.actions ?? {})) {
+        out.push({ instanceId: row.id, instanceName: row.name, type: row.type, action: name, title: a.title, description: a.description, targetKinds: a.targetKinds, paramsSchema: a.paramsSchema, undo: a.undo ?? null });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Validates a launch before anything is queued: the instance belongs to the tenant, the
+   * action exists and acts on these target kinds, and the parameters match its schema.
+   */
+  async prepareAction(tenantId: string, instanceId: string, actionName: string, targetKinds: string[], params: unknown): Promise<{ instance: { id: string; name: string; type: string; enabled: boolean }; params: unknown; undo: string | null }> {
+    const row = await this.row(tenantId, instanceId);
+    const type = this.typeOf(row.type);
+    const action = type.actions[actionName];
+    if (!action) throw invalidField('action', `${type.type} has no action ${actionName}`);
+    for (const kind of targetKinds) if (!action.targetKinds.includes(kind as never)) throw invalidField('targets', `${actionName} does not act on ${kind}; it acts on ${action.targetKinds.join(', ')}`);
+    if (!row.enabled) throw new AppError(409, 'integration_disabled', `the ${row.name} integration is disabled: enable it to run actions`);
+    return { instance: { id: row.id, name: row.name, type: row.type, enabled: !!row.enabled }, params: validateAgainst(action.paramsSchema, params, 'params'), undo: action.undo ?? null };
   }
 
   /** Instances of a tenant that are enabled, for a type (e.g. the enrichment source). */

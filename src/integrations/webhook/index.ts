@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { defineConnector, type CheckResult, type ConnectorContext } from '../framework/contract.ts';
+import { defineConnector, type ActionTarget, type CheckResult, type ConnectorContext } from '../framework/contract.ts';
 
 /**
  * A generic HTTPS webhook: posts JSON to a URL, optionally with a secret header. The smallest
@@ -19,6 +19,28 @@ const secretsSchema = Type.Object(
   { headerValue: Type.String({ minLength: 1, maxLength: 4096, title: 'Secret header value', description: 'Sent in the secret header (write-only)' }) },
   { additionalProperties: false },
 );
+
+const listParams = Type.Object(
+  { list: Type.String({ minLength: 1, maxLength: 128, default: 'xdrhub-blocklist', title: 'List name', description: 'Name of the list on the receiving side' }) },
+  { additionalProperties: false },
+);
+const LIST_TARGETS = ['observable:ip', 'observable:domain', 'observable:url', 'observable:md5', 'observable:sha256', 'host', 'account'] as const;
+
+/** Posts one list operation; the receiver (a SOAR, a firewall manager, a script) applies it. */
+async function postListChange(ctx: ConnectorContext<Config, Secrets>, op: 'add' | 'remove', target: ActionTarget, list: string) {
+  const res = await ctx.http.request({
+    method: 'POST',
+    url: ctx.config.url,
+    headers: headers(ctx),
+    json: { op, list, target: { kind: target.kind, value: target.value } },
+    timeoutMs: ctx.config.timeoutSeconds * 1000,
+    tls: tlsOf(ctx.config),
+    responseType: 'text',
+    maxResponseBytes: 64 * 1024,
+  });
+  if (res.status < 200 || res.status >= 300) throw Object.assign(new Error(`the webhook answered HTTP ${res.status}`), { status: res.status });
+  return { summary: `${op === 'add' ? 'added to' : 'removed from'} ${list} (HTTP ${res.status})`, output: { status: res.status, list } };
+}
 
 const postJsonParams = Type.Object({ payload: Type.Record(Type.String(), Type.Unknown(), { description: 'JSON object to send' }) }, { additionalProperties: false });
 
@@ -51,6 +73,22 @@ export const webhookConnector = defineConnector({
     return { ok: true, stage: 'request', message: `reachable (HTTP ${res.status})`, details: { status: res.status } };
   },
   actions: {
+    addToBlocklist: {
+      title: 'Add to a blocklist',
+      description: 'POST {"op":"add","list","target"} so the receiver blocks the value; undone by "Remove from a blocklist"',
+      targetKinds: [...LIST_TARGETS],
+      paramsSchema: listParams,
+      undo: 'removeFromBlocklist',
+      execute: (ctx, target, params: Static<typeof listParams>) => postListChange(ctx, 'add', target, params.list),
+    },
+    removeFromBlocklist: {
+      title: 'Remove from a blocklist',
+      description: 'POST {"op":"remove","list","target"}',
+      targetKinds: [...LIST_TARGETS],
+      paramsSchema: listParams,
+      undo: 'addToBlocklist',
+      execute: (ctx, target, params: Static<typeof listParams>) => postListChange(ctx, 'remove', target, params.list),
+    },
     postJson: {
       title: 'Post JSON',
       description: 'POST a JSON payload to the webhook URL',

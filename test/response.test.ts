@@ -1,0 +1,187 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { dialectsUnderTest } from './support/db.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+import { startHttpsRecorder } from './support/https-server.ts';
+
+const FINAL = ['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
+
+async function waitForStatus(t: TestApp, tenantId: string, id: string, statuses: string[], timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${id}`);
+    if (statuses.includes(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`action ${id} is ${res.body.status}, expected ${statuses.join('|')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const d of await dialectsUnderTest()) {
+  describe(`response actions (${d.dialect})`, { skip: d.skip }, () => {
+    let t: TestApp;
+    let hook: Awaited<ReturnType<typeof startHttpsRecorder>>;
+    let tenantId: string;
+    let instanceId: string;
+    let alertId: string;
+    let ipObservableId: string;
+    let hostAssetId: string;
+    let hang: ((v?: unknown) => void) | null = null;
+
+    before(async () => {
+      t = await startTestApp(d.dialect, { XDRHUB_JOB_LEASE_MS: '1500', XDRHUB_JOB_POLL_MS: '50' });
+      hook = await startHttpsRecorder((req) => {
+        const body = req.body ? JSON.parse(req.body) : {};
+        if (body.target?.value === '10.66.66.66') return { status: 500, body: '{"error":"boom"}' };
+        return { status: 200, body: '{"ok":true}' };
+      });
+      tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Response customer' })).body.id;
+      const inst = await t.call('POST', `/api/v1/tenants/${tenantId}/integrations`, { type: 'webhook', name: 'Blocklist', config: { url: `${hook.url}/blocklist`, caCertificate: hook.ca }, secrets: { headerValue: 'x' } });
+      instanceId = inst.body.id;
+      const alert = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, {
+        title: 'C2 beacon',
+        severity: 'high',
+        source: 'test',
+        observables: [{ type: 'ip', value: '203.0.113.7' }, { type: 'domain', value: 'c2.example' }],
+        assets: [{ kind: 'host', name: 'WS-7', role: 'victim' }],
+      });
+      alertId = alert.body.id;
+      const details = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${alertId}`);
+      ipObservableId = details.body.observables.find((o: any) => o.type === 'ip').id;
+      hostAssetId = details.body.assets[0].id;
+    });
+    after(async () => {
+      hang?.();
+      await hook?.close();
+      await t?.close();
+    });
+
+    test('the catalogue lists the actions of enabled integrations', async () => {
+      const res = await t.call('GET', `/api/v1/tenants/${tenantId}/response/catalogue`);
+      assert.equal(res.status, 200);
+      const add = res.body.items.find((i: any) => i.action === 'addToBlocklist');
+      assert.equal(add.undo, 'removeFromBlocklist');
+      assert.ok(add.targetKinds.includes('observable:ip'));
+    });
+
+    test('a worker killed with SIGKILL mid-action does not repeat the side effect', async () => {
+      // The endpoint holds the first request open, so the child is killed mid-call.
+      let arrived!: () => void;
+      const requestArrived = new Promise<void>((r) => (arrived = r));
+      const before = hook.seen.length;
+      const original = hook.seen.push.bind(hook.seen);
+      hook.seen.push = (...items) => {
+        arrived();
+        return original(...items);
+      };
+      const launch = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', params: { list: 'crash-test' }, targets: [{ kind: 'observable:domain', value: 'crash.example' }] });
+      assert.equal(launch.status, 201, JSON.stringify(launch.body));
+      const id = launch.body.actions[0].id;
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))], { env: { ...process.env, ...t.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      await requestArrived;
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      hook.seen.push = original;
+      // This process's worker reclaims the job after the lease ends and must not call again.
+      await t.app.startWorker();
+      const entry = await waitForStatus(t, tenantId, id, FINAL);
+      assert.equal(entry.status, 'failed');
+      assert.match(entry.error, /outcome unknown/);
+      assert.equal(hook.seen.length - before, 1, 'the endpoint was called exactly once');
+    });
+
+    test('queued → in progress → succeeded, one entry per target, from observables and assets', async () => {
+      const res = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', alertId, observableIds: [ipObservableId], assetIds: [hostAssetId] });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.actions.length, 2);
+      for (const a of res.body.actions) {
+        const done = await waitForStatus(t, tenantId, a.id, FINAL);
+        assert.equal(done.status, 'succeeded', done.error);
+        assert.ok(done.startedAt && done.finishedAt);
+        assert.match(done.result.summary, /added to xdrhub-blocklist/);
+      }
+      const bodies = hook.seen.slice(-2).map((s) => JSON.parse(s.body).target);
+      assert.deepEqual(bodies.map((b: any) => b.value).sort(), ['203.0.113.7', 'ws-7']);
+      const history = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?alertId=${alertId}`);
+      assert.equal(history.body.items.length, 2);
+    });
+
+    test('a failing call ends failed with words for the user', async () => {
+      const res = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'observable:ip', value: '10.66.66.66' }] });
+      const done = await waitForStatus(t, tenantId, res.body.actions[0].id, FINAL);
+      assert.equal(done.status, 'failed');
+      assert.match(done.error, /HTTP 500/);
+    });
+
+    test('approval: approve runs it, reject and expiry end it, roles are enforced', async () => {
+      const approver = await t.userWithRole('approver', tenantId);
+      const analyst = await t.userWithRole('tier1', tenantId);
+      const observer = await t.userWithRole('observer', tenantId);
+      const launch = (token: string) => t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'observable:ip', value: '198.51.100.1' }], approval: { required: true, windowMinutes: 5 } }, token);
+      assert.equal((await launch(observer.token)).status, 403);
+      const a = await launch(analyst.token);
+      assert.equal(a.status, 201);
+      const id = a.body.actions[0].id;
+      assert.equal(a.body.actions[0].status, 'awaitingApproval');
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${id}/approve`, {}, analyst.token)).status, 403);
+      const approved = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${id}/approve`, { comment: 'ok' }, approver.token);
+      assert.equal(approved.status, 200);
+      const done = await waitForStatus(t, tenantId, id, FINAL);
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.decision.comment, 'ok');
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${id}/approve`, {}, approver.token)).status, 409);
+
+      const b = await launch(analyst.token);
+      const rejected = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}/reject`, { comment: 'no' }, approver.token);
+      assert.equal(rejected.body.status, 'rejected');
+
+      const c = await launch(analyst.token);
+      const cid = c.body.actions[0].id;
+      // Let the window end now: the expiry job fires and the action times out.
+      await sql`update response_actions set approval_deadline = ${Date.now() - 1} where id = ${cid}`.execute(t.app.services.database.db);
+      await sql`update jobs set run_at = ${Date.now() - 1} where idempotency_key = ${`response.expire-approval:${cid}`}`.execute(t.app.services.database.db);
+      const expired = await waitForStatus(t, tenantId, cid, FINAL);
+      assert.equal(expired.status, 'timedOut');
+    });
+
+    test('cancel while awaiting approval; undo is a linked entry of the declared undo action', async () => {
+      const a = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'observable:ip', value: '192.0.2.10' }], approval: { required: true } });
+      const cancelled = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${a.body.actions[0].id}/cancel`);
+      assert.equal(cancelled.body.status, 'cancelled');
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${a.body.actions[0].id}/cancel`)).status, 409);
+
+      const b = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', params: { list: 'undo-me' }, targets: [{ kind: 'observable:ip', value: '192.0.2.11' }] });
+      await waitForStatus(t, tenantId, b.body.actions[0].id, FINAL);
+      const undo = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}/undo`, {});
+      assert.equal(undo.status, 201, JSON.stringify(undo.body));
+      assert.equal(undo.body.action, 'removeFromBlocklist');
+      assert.equal(undo.body.undoOf, b.body.actions[0].id);
+      const undone = await waitForStatus(t, tenantId, undo.body.id, FINAL);
+      assert.equal(undone.status, 'succeeded');
+      const sent = JSON.parse(hook.seen.at(-1)!.body);
+      assert.deepEqual(sent, { op: 'remove', list: 'undo-me', target: { kind: 'observable:ip', value: '192.0.2.11' } });
+      const original = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}`);
+      assert.equal(original.body.undoneBy, undo.body.id);
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}/undo`, {})).status, 409);
+    });
+
+    test('bad launches are refused before anything is queued', async () => {
+      const wrongKind = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'incident', value: 'x' }] });
+      assert.equal(wrongKind.status, 400);
+      const noTargets = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist' });
+      assert.equal(noTargets.status, 400);
+      const badParams = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', params: { list: 7 }, targets: [{ kind: 'observable:ip', value: '1.1.1.1' }] });
+      assert.equal(badParams.status, 400);
+      assert.match(badParams.body.error.message, /^params\.list/);
+      const other = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Response other' })).body.id;
+      const crossTenant = await t.call('POST', `/api/v1/tenants/${other}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'observable:ip', value: '1.1.1.1' }] });
+      assert.equal(crossTenant.status, 404);
+      const crossAlert = await t.call('POST', `/api/v1/tenants/${other}/response/launches`, { instanceId, action: 'addToBlocklist', alertId, observableIds: [ipObservableId] });
+      assert.equal(crossAlert.status, 404);
+      const someEntry = (await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?limit=1`)).body.items[0];
+      assert.equal((await t.call('GET', `/api/v1/tenants/${other}/response/actions/${someEntry.id}`)).status, 404);
+    });
+  });
+}
