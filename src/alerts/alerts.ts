@@ -70,6 +70,8 @@ export interface IncidentPatch {
 export type AlertsListener = (event: { kind: 'alert' | 'incident'; change: 'created' | 'updated'; tenantId: string; id: string }) => void;
 
 const MAX_EVENTS = 50;
+/** Rows per multi-row statement (alerts have 24 columns; SQLite binds at most 32,766 values). */
+const CHUNK = 250;
 
 function parseTime(field: string, value: string | undefined): number | null {
   if (value === undefined) return null;
@@ -124,56 +126,83 @@ export class AlertsService {
     const prepared = inputs.map((input, i) => this.prepare(input, inputs.length > 1 ? `alerts.${i}` : ''));
     const out: { id: string; shortId: string; created: boolean }[] = [];
     await this.db.transaction().execute(async (trx) => {
-      for (const p of prepared) {
-        if (p.input.sourceId) {
-          const existing = await trx.selectFrom('alerts').select(['id', 'seq']).where('tenant_id', '=', tenantId).where('source', '=', p.input.source).where('source_id', '=', p.input.sourceId).executeTakeFirst();
-          if (existing) {
-            out.push({ id: existing.id, shortId: `ALR-${existing.seq}`, created: false });
-            continue;
-          }
+      // One query finds every alert of the batch that exists already (idempotency).
+      const existing = new Map<string, { id: string; seq: number }>();
+      const bySource = new Map<string, string[]>();
+      for (const p of prepared) if (p.input.sourceId) bySource.set(p.input.source, [...(bySource.get(p.input.source) ?? []), p.input.sourceId]);
+      for (const [source, ids] of bySource) {
+        for (let i = 0; i < ids.length; i += CHUNK * 2) {
+          const rows = await trx
+            .selectFrom('alerts')
+            .select(['id', 'seq', 'source_id'])
+            .where('tenant_id', '=', tenantId)
+            .where('source', '=', source)
+            .where('source_id', 'in', ids.slice(i, i + CHUNK * 2))
+            .execute();
+          for (const r of rows) existing.set(`${source}\u0000${r.source_id}`, { id: r.id, seq: r.seq });
         }
-        const seq = await this.nextSeq(trx, tenantId, 'alert');
-        const id = newId();
-        const t = now();
-        const input = p.input;
-        await trx
-          .insertInto('alerts')
-          .values({
-            id,
-            tenant_id: tenantId,
-            seq,
-            title: input.title,
-            description: input.description ?? null,
-            severity: input.severity,
-            severity_rank: severityRank(input.severity),
-            status: 'new',
-            resolution: null,
-            assignee_id: null,
-            external_ref: input.externalRef ?? null,
-            additional_data: JSON.stringify(input.additionalData ?? {}),
-            created_at: t,
-            updated_at: t,
-            status_changed_at: t,
-            source: input.source,
-            source_id: input.sourceId ?? null,
-            rules: JSON.stringify(input.rules ?? []),
-            tactics: JSON.stringify(input.tactics ?? []),
-            techniques: JSON.stringify(input.techniques ?? []),
-            first_event_at: p.firstEventAt,
-            last_event_at: p.lastEventAt,
-            events: JSON.stringify((input.events ?? []).slice(0, MAX_EVENTS)),
-            incident_id: null,
-          })
-          .execute();
-        for (const rule of new Set(input.rules ?? [])) await trx.insertInto('alert_rules').values({ alert_id: id, tenant_id: tenantId, rule }).execute();
-        if (p.observables.length) {
-          await trx.insertInto('observables').values(p.observables.map((o) => ({ id: newId(), tenant_id: tenantId, alert_id: id, type: o.type, value: o.value, enrichment: null, enrichment_at: null, status_update: null, status_update_at: null }))).execute();
-        }
-        if (p.assets.length) {
-          await trx.insertInto('assets').values(p.assets.map((a) => ({ id: newId(), tenant_id: tenantId, alert_id: id, kind: a.kind, identity: a.identity, role: a.role, name: a.name, attributes: JSON.stringify(a.attributes) }))).execute();
-        }
-        out.push({ id, shortId: `ALR-${seq}`, created: true });
       }
+      const fresh: typeof prepared = [];
+      const seen = new Map<string, { id: string; seq: number }>();
+      const plan = prepared.map((p) => {
+        const key = p.input.sourceId ? `${p.input.source}\u0000${p.input.sourceId}` : null;
+        const hit = key ? (existing.get(key) ?? seen.get(key)) : undefined;
+        if (hit) return { hit, p };
+        fresh.push(p);
+        const slot = { id: newId(), seq: 0 };
+        if (key) seen.set(key, slot);
+        return { slot, p };
+      });
+      let seq = fresh.length ? await this.reserveSeq(trx, tenantId, 'alert', fresh.length) : 0;
+      const t = now();
+      const alertRows: AlertRow[] = [];
+      const ruleRows: { alert_id: string; tenant_id: string; rule: string }[] = [];
+      const observableRows: ObservableRow[] = [];
+      const assetRows: AssetRow[] = [];
+      for (const step of plan) {
+        if ('hit' in step && step.hit) {
+          out.push({ id: step.hit.id, shortId: `ALR-${step.hit.seq}`, created: false });
+          continue;
+        }
+        const slot = (step as { slot: { id: string; seq: number } }).slot;
+        if (slot.seq === 0) slot.seq = seq++;
+        const { input } = step.p;
+        alertRows.push({
+          id: slot.id,
+          tenant_id: tenantId,
+          seq: slot.seq,
+          title: input.title,
+          description: input.description ?? null,
+          severity: input.severity,
+          severity_rank: severityRank(input.severity),
+          status: 'new',
+          resolution: null,
+          assignee_id: null,
+          external_ref: input.externalRef ?? null,
+          additional_data: JSON.stringify(input.additionalData ?? {}),
+          created_at: t,
+          updated_at: t,
+          status_changed_at: t,
+          source: input.source,
+          source_id: input.sourceId ?? null,
+          rules: JSON.stringify(input.rules ?? []),
+          tactics: JSON.stringify(input.tactics ?? []),
+          techniques: JSON.stringify(input.techniques ?? []),
+          first_event_at: step.p.firstEventAt,
+          last_event_at: step.p.lastEventAt,
+          events: JSON.stringify((input.events ?? []).slice(0, MAX_EVENTS)),
+          incident_id: null,
+        });
+        for (const rule of new Set(input.rules ?? [])) ruleRows.push({ alert_id: slot.id, tenant_id: tenantId, rule });
+        for (const o of step.p.observables) observableRows.push({ id: newId(), tenant_id: tenantId, alert_id: slot.id, type: o.type, value: o.value, enrichment: null, enrichment_at: null, status_update: null, status_update_at: null });
+        for (const a of step.p.assets) assetRows.push({ id: newId(), tenant_id: tenantId, alert_id: slot.id, kind: a.kind, identity: a.identity, role: a.role, name: a.name, attributes: JSON.stringify(a.attributes) });
+        out.push({ id: slot.id, shortId: `ALR-${slot.seq}`, created: true });
+      }
+      // Multi-row inserts in chunks that stay under SQLite's bound-parameter limit.
+      for (let i = 0; i < alertRows.length; i += CHUNK) await trx.insertInto('alerts').values(alertRows.slice(i, i + CHUNK)).execute();
+      for (let i = 0; i < ruleRows.length; i += CHUNK * 4) await trx.insertInto('alert_rules').values(ruleRows.slice(i, i + CHUNK * 4)).execute();
+      for (let i = 0; i < observableRows.length; i += CHUNK * 2) await trx.insertInto('observables').values(observableRows.slice(i, i + CHUNK * 2)).execute();
+      for (let i = 0; i < assetRows.length; i += CHUNK * 2) await trx.insertInto('assets').values(assetRows.slice(i, i + CHUNK * 2)).execute();
       const created = out.filter((o) => o.created);
       if (created.length) {
         await this.deps.audit.append({ actor, tenantId, action: created.length === 1 ? 'alert.create' : 'alert.create_batch', target: { kind: 'alert', id: created[0].id }, details: { count: created.length, source: inputs[0]?.source } }, trx);
@@ -217,16 +246,21 @@ export class AlertsService {
     };
   }
 
-  private async nextSeq(trx: Transaction<AlertsTables>, tenantId: string, kind: 'alert' | 'incident'): Promise<number> {
+  private nextSeq(trx: Transaction<AlertsTables>, tenantId: string, kind: 'alert' | 'incident'): Promise<number> {
+    return this.reserveSeq(trx, tenantId, kind, 1);
+  }
+
+  /** Reserves `count` consecutive short-id numbers and returns the first. */
+  private async reserveSeq(trx: Transaction<AlertsTables>, tenantId: string, kind: 'alert' | 'incident', count: number): Promise<number> {
     let q = trx.selectFrom('alert_counters').select('next').where('tenant_id', '=', tenantId).where('kind', '=', kind);
     // SQLite has no FOR UPDATE: its write transaction is already exclusive.
     if (this.deps.database.dialect === 'postgres') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     if (!row) {
-      await trx.insertInto('alert_counters').values({ tenant_id: tenantId, kind, next: 2 }).execute();
+      await trx.insertInto('alert_counters').values({ tenant_id: tenantId, kind, next: 1 + count }).execute();
       return 1;
     }
-    await trx.updateTable('alert_counters').set({ next: row.next + 1 }).where('tenant_id', '=', tenantId).where('kind', '=', kind).execute();
+    await trx.updateTable('alert_counters').set({ next: row.next + count }).where('tenant_id', '=', tenantId).where('kind', '=', kind).execute();
     return row.next;
   }
 

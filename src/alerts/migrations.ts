@@ -45,8 +45,10 @@ export const alertsMigrations: ModuleMigration[] = [
         .execute();
       await sql`create unique index alerts_source_id on alerts (tenant_id, source, source_id) where source_id is not null`.execute(db);
       await db.schema.createIndex('alerts_tenant_created').on('alerts').columns(['tenant_id', 'created_at', 'id']).execute();
-      await db.schema.createIndex('alerts_tenant_status').on('alerts').columns(['tenant_id', 'status', 'created_at']).execute();
-      await db.schema.createIndex('alerts_tenant_severity').on('alerts').columns(['tenant_id', 'severity_rank', 'created_at']).execute();
+      await db.schema.createIndex('alerts_tenant_status').on('alerts').columns(['tenant_id', 'status', 'created_at', 'id']).execute();
+      // Keyset pages order by (sort column, id): the index ends with id so no sort step is needed.
+      await db.schema.createIndex('alerts_tenant_severity').on('alerts').columns(['tenant_id', 'severity_rank', 'id']).execute();
+      await db.schema.createIndex('alerts_tenant_updated').on('alerts').columns(['tenant_id', 'updated_at', 'id']).execute();
       await db.schema.createIndex('alerts_incident').on('alerts').column('incident_id').execute();
       await db.schema.createTable('alert_rules').addColumn('alert_id', 'text', (c) => c.notNull()).addColumn('tenant_id', 'text', (c) => c.notNull()).addColumn('rule', 'text', (c) => c.notNull()).execute();
       await db.schema.createIndex('alert_rules_lookup').on('alert_rules').columns(['tenant_id', 'rule']).execute();
