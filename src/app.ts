@@ -28,13 +28,14 @@ import { alertsMigrations } from './alerts/migrations.ts';
 import { AlertsService } from './alerts/alerts.ts';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { responseMigrations } from './response/migrations.ts';
+import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations];
 
 export interface Services {
   database: Database;
@@ -48,6 +49,7 @@ export interface Services {
   integrations: IntegrationsService;
   alerts: AlertsService;
   response: ResponseService;
+  enrichment: EnrichmentService;
 }
 
 export interface App {
@@ -86,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const integrations = new IntegrationsService({ database, registry, tenants, vault, audit, outbound, logger });
   const alerts = new AlertsService({ database, audit });
   const response = new ResponseService({ database, audit, jobs, integrations, alerts, leaseMs: config.jobLeaseMs });
+  const enrichment = new EnrichmentService({ database, integrations, logger });
 
   tenants.addLifecycle({
     onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
@@ -94,6 +97,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await integrations.purgeTenants(ids, trx);
       await alerts.purgeTenants(ids, trx);
       await response.purgeTenants(ids, trx);
+      await enrichment.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -119,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerAlertRoutes(http, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment };
   let workerStarted = false;
   return {
     config,

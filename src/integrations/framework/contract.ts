@@ -67,6 +67,39 @@ export interface ActionTarget {
   attributes?: Record<string, unknown>;
 }
 
+/** One value of a threat-intelligence answer (the Enrichment or Status update column). */
+export interface EnrichmentResult {
+  /** Red, Orange, Yellow, Grey or Green (OpenTIP/TIP zones). */
+  zone: string;
+  /** Short verdict in words (e.g. "Malware", "Clean", "No data"). */
+  verdict: string;
+  categories: string[];
+  /** The facts the source returns for this observable type (first/last seen, country, WHOIS …). */
+  keyFacts: Record<string, unknown>;
+  /** Where it came from, e.g. "Kaspersky OpenTIP". */
+  source: string;
+  /** Epoch milliseconds of the upstream answer. */
+  fetchedAt: number;
+  /** The source's web page for this value. */
+  portalUrl: string;
+}
+
+/** Quota facts a source reported with an answer (TIP's LicenseInfo). */
+export interface LicenseFacts {
+  accessType?: string;
+  dayRequests?: number;
+  dayQuota?: number;
+  /** ISO date the token expires. */
+  tokenExpiresAt?: string;
+}
+
+export interface EnrichAnswer {
+  enrichment: EnrichmentResult;
+  /** Sources with a quota-free reputation refresh (TIP Premium) fill the Status update column too. */
+  statusUpdate?: EnrichmentResult;
+  license?: LicenseFacts;
+}
+
 export interface ConnectorType<CS extends TObject = TObject, SS extends TObject = TObject> {
   type: string;
   title: string;
@@ -80,6 +113,14 @@ export interface ConnectorType<CS extends TObject = TObject, SS extends TObject 
   singleton?: boolean;
   /** Observable types this connector can enrich. */
   enrichTypes?: string[];
+  /**
+   * Threat-intelligence sources: look one observable up (a type from `enrichTypes`). Failures
+   * throw an Error whose message says what to do; `quotaExhaustedUntil` (epoch ms) on it means
+   * no call with this credential can succeed before then.
+   */
+  enrich?(ctx: ConnectorContext<Static<CS>, Static<SS>>, observable: { type: string; value: string }): Promise<EnrichAnswer>;
+  /** A quota-free reputation refresh (Status update column), where the source has one. */
+  statusUpdate?(ctx: ConnectorContext<Static<CS>, Static<SS>>, observable: { type: string; value: string }): Promise<EnrichmentResult | null>;
   /** Side-effect-free probe over exactly the client, credentials and proxy path real runs use. */
   check(ctx: ConnectorContext<Static<CS>, Static<SS>>): Promise<CheckResult>;
   actions: Record<string, ConnectorAction<Static<CS>, Static<SS>, any>>;

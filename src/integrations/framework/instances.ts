@@ -273,6 +273,19 @@ export class IntegrationsService {
     return this.db.selectFrom('integration_instances').select(['id', 'name']).where('tenant_id', '=', tenantId).where('type', '=', type).where('enabled', '=', 1).orderBy('name').execute();
   }
 
+  /**
+   * Runs `fn` with the connector context of an enabled instance (decrypted secrets, the outbound
+   * client with its proxy toggle, a signal aborted on disable/delete). For services that call a
+   * connector member other than an action, e.g. the enrichment service calling `enrich`.
+   */
+  async withConnector<T>(tenantId: string, instanceId: string, fn: (ctx: ConnectorContext, type: ConnectorType) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const row = await this.row(tenantId, instanceId);
+    const type = this.typeOf(row.type);
+    if (!row.enabled) throw new AppError(409, 'integration_disabled', `the ${row.name} integration is disabled: enable it first`);
+    const secrets = await this.deps.vault.getAll(this.ref(tenantId, instanceId));
+    return this.withCall(tenantId, instanceId, signal, (callSignal) => fn(this.context(type, { id: row.id, tenantId, name: row.name, type: row.type }, JSON.parse(row.config), secrets, callSignal), type));
+  }
+
   private async runCheck(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>): Promise<CheckResult> {
     try {
       return await this.withCall(instance.tenantId, instance.id, undefined, (signal) => type.check(this.context(type, instance, config, secrets, signal)));
