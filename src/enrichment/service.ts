@@ -191,7 +191,7 @@ export class EnrichmentService {
               p = limit(async () => {
                 const status = await src.connector.statusUpdate!(src.ctx, { type: job.type, value: job.value });
                 await this.store.count(job.service, job.credential, utcDay(this.clock()), 'status_requests');
-                if (status) await this.store.writeStatus(identity(job), JSON.stringify(status), status.fetchedAt);
+                if (status) await this.store.writeStatus(identity(job), JSON.stringify(status), this.clock());
                 return status;
               }).finally(() => this.statusInFlight.delete(job.key));
               this.statusInFlight.set(job.key, p);
@@ -338,8 +338,9 @@ export class EnrichmentService {
     const at = this.clock();
     await this.store.count(job.service, job.credential, utcDay(at), 'requests');
     if (answer.license) await this.store.setLicense(job.service, job.credential, JSON.stringify(answer.license), at);
-    const status = answer.statusUpdate ? { json: JSON.stringify(answer.statusUpdate), at: answer.statusUpdate.fetchedAt } : undefined;
-    await this.store.writeResult(identity(job), JSON.stringify(answer.enrichment), answer.enrichment.fetchedAt, status);
+    const status = answer.statusUpdate ? { json: JSON.stringify(answer.statusUpdate), at } : undefined;
+    // The TTL runs on this service's clock (injectable), not the connector's.
+    await this.store.writeResult(identity(job), JSON.stringify(answer.enrichment), at, status);
     return { enrichment: answer.enrichment, statusUpdate: answer.statusUpdate };
   }
 
