@@ -1,29 +1,62 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
+/**
+ * Debian's tinyproxy as a real HTTP CONNECT proxy for tests (reference/dependencies.md §2(d)).
+ * Install: apt-get install -y --no-install-recommends tinyproxy
+ */
 export const tinyproxyPath = ['/usr/bin/tinyproxy', '/usr/sbin/tinyproxy'].find((p) => fs.existsSync(p));
 
-async function freePort(): Promise<number> {
+/** Shown by tests that skip because tinyproxy is missing. */
+export const tinyproxyMissing = 'tinyproxy is not installed, so the proxy tests are skipped: apt-get install -y --no-install-recommends tinyproxy';
+
+export interface SeenProxyRequest {
+  method: string;
+  /** host:port for CONNECT, the absolute URL otherwise. */
+  target: string;
+}
+
+export interface RunningProxy {
+  /** http://[user:pass@]127.0.0.1:port */
+  url: string;
+  port: number;
+  pid: number;
+  logFile: string;
+  /** Requests tinyproxy logged so far (CONNECT tunnels and plain forwarded requests). */
+  requestsSeen(): SeenProxyRequest[];
+  /** Kills this tinyproxy by its PID, waits for it to exit, and removes its directory. */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
+    s.on('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });
-    s.on('error', reject);
   });
 }
 
-/**
- * Debian's tinyproxy on a loopback port, with Basic auth when given, logging every request at
- * Info level so a test can prove a call went through it. Stopped by its PID.
- */
-export async function startTinyproxy(auth?: { user: string; pass: string }) {
-  if (!tinyproxyPath) throw new Error('tinyproxy is not installed (apt-get install tinyproxy)');
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** Starts tinyproxy on a free loopback port in its own temporary directory. */
+export async function startTinyproxy(options: { auth?: { user: string; pass: string } } = {}): Promise<RunningProxy> {
+  if (!tinyproxyPath) throw new Error(tinyproxyMissing);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdrhub-tinyproxy-'));
+  // tinyproxy drops to nobody when started as root; it must still write its log and pid file.
   fs.chmodSync(dir, 0o777);
   const port = await freePort();
   const logFile = path.join(dir, 'tinyproxy.log');
@@ -34,35 +67,54 @@ export async function startTinyproxy(auth?: { user: string; pass: string }) {
     'Listen 127.0.0.1',
     'Timeout 30',
     `LogFile "${logFile}"`,
+    `PidFile "${path.join(dir, 'tinyproxy.pid')}"`,
+    // Info level logs one line per request, which is how a test proves a call went through it.
     'LogLevel Info',
     'MaxClients 20',
     'Allow 127.0.0.1',
     'DisableViaHeader Yes',
-    ...(auth ? [`BasicAuth ${auth.user} ${auth.pass}`] : []),
+    ...(options.auth ? [`BasicAuth ${options.auth.user} ${options.auth.pass}`] : []),
   ].join('\n');
-  fs.writeFileSync(path.join(dir, 'tinyproxy.conf'), conf);
+  fs.writeFileSync(path.join(dir, 'tinyproxy.conf'), `${conf}\n`);
   fs.writeFileSync(logFile, '');
   fs.chmodSync(logFile, 0o666);
-  const child: ChildProcess = spawn(tinyproxyPath, ['-d', '-c', path.join(dir, 'tinyproxy.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
+
+  // -d: stay in the foreground, so the child's PID is tinyproxy's own and we can kill exactly it.
+  const child = spawn(tinyproxyPath, ['-d', '-c', path.join(dir, 'tinyproxy.conf')], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let up = false;
+  for (let i = 0; i < 100 && !up && child.exitCode === null; i++) {
+    up = await accepts(port);
+    if (!up) await new Promise((r) => setTimeout(r, 50));
   }
-  const credentials = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '';
+  if (!up) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    const log = fs.readFileSync(logFile, 'utf8').slice(-500);
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`tinyproxy did not start on 127.0.0.1:${port}: ${log}`);
+  }
+
+  const credentials = options.auth ? `${encodeURIComponent(options.auth.user)}:${encodeURIComponent(options.auth.pass)}@` : '';
   return {
     url: `http://${credentials}127.0.0.1:${port}`,
     port,
-    log: () => fs.readFileSync(logFile, 'utf8'),
+    pid: child.pid!,
+    logFile,
+    requestsSeen() {
+      // e.g. "CONNECT   Nov 28 17:10:01.123 [4242]: Request (file descriptor 6): CONNECT 127.0.0.1:4443 HTTP/1.1"
+      const seen: SeenProxyRequest[] = [];
+      for (const m of fs.readFileSync(logFile, 'utf8').matchAll(/Request \(file descriptor \d+\): (\S+) (\S+) HTTP\//g)) {
+        seen.push({ method: m[1], target: m[2] });
+      }
+      return seen;
+    },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 50));
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(child.pid!, 'SIGTERM');
+        const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 2000);
+        await exited;
+        clearTimeout(timer);
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,44 +1,37 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { TLSSocket } from 'node:tls';
-import { Agent, ProxyAgent, buildConnector, request as undiciRequest, type Dispatcher } from 'undici';
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import type { Logger } from '../log/index.ts';
-import { OutboundError, classifyNetworkError, httpError } from './errors.ts';
-import { TokenBuckets } from './rate-limit.ts';
+import { DispatcherCache, parseProxyUrl } from './dispatchers.ts';
+import { OutboundError, classifyHttpStatus, classifyNetworkError, httpError, type NetworkContext } from './errors.ts';
+import { TokenBuckets, sleep } from './rate-limit.ts';
+import { RETRY_STATUSES, nextDelayMs, parseRetryAfter, retryPolicy, type RetryOptions } from './retry.ts';
+import { HandshakeLog, type TlsOptions } from './tls.ts';
 
-export interface TlsOptions {
-  /** PEM of CA certificate(s) to trust instead of the system store. */
-  ca?: string;
-  /** Client certificate and key (PEM) for mutual TLS. */
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-  servername?: string;
-  /** Default true. */
-  rejectUnauthorized?: boolean;
-  /** The server certificate's SHA-256 fingerprint: any other certificate is refused, trusted or not. */
-  pinSha256?: string;
-}
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 export interface OutboundRequest {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
-  query?: Record<string, string | number | boolean | undefined>;
+  /** Added to the URL's query; arrays repeat the parameter. */
+  query?: Record<string, string | number | boolean | undefined | (string | number | boolean)[]>;
+  /** Sent as JSON with content-type application/json (unless a content-type is given). */
   json?: unknown;
   body?: string | Buffer;
-  /** Covers connect and the whole response. Default 30 s. */
+  /** Per attempt, covering connect and the whole response. Default 30 s. */
   timeoutMs?: number;
   /** Through the installation proxy. Fails (never goes direct) when no proxy is configured. */
   useProxy?: boolean;
   tls?: TlsOptions;
-  retry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number };
-  /** A POST that the server treats idempotently may be retried too. */
+  retry?: RetryOptions;
+  /** The server treats this call idempotently (e.g. a POST with an idempotency key): retry it too. */
   idempotent?: boolean;
+  /** Token bucket per key (e.g. a credential fingerprint), shared by every call in this process. */
   rateLimit?: { key: string; perSecond: number; burst?: number };
+  /** Default 'json' (falls back to the text when the body is not JSON). */
   responseType?: 'json' | 'text' | 'buffer';
-  /** Default 10 MiB. */
+  /** Default 10 MiB; a larger answer fails with kind 'tooLarge'. */
   maxResponseBytes?: number;
-  /** Throw an OutboundError for non-2xx instead of returning it. */
+  /** Throw an OutboundError classified by status for non-2xx, instead of returning the response. */
   throwOnHttpError?: boolean;
   signal?: AbortSignal;
 }
@@ -47,20 +40,31 @@ export interface OutboundResponse<T = unknown> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: T;
+  /** The URL requested, query included. */
   url: string;
 }
 
+/** Settings applied to every request of a client (a request's own values win; headers merge). */
+export type OutboundDefaults = Pick<OutboundRequest, 'headers' | 'timeoutMs' | 'useProxy' | 'retry' | 'responseType' | 'maxResponseBytes' | 'throwOnHttpError' | 'signal'>;
+
 export interface OutboundStats {
+  /** Calls to request(). */
+  calls: number;
+  /** Attempts sent (calls plus retries). */
   requests: number;
+  retries: number;
+  /** Failed attempts by kind: network errors, and non-2xx answers classified by status. */
   errorsByKind: Record<string, number>;
-  /** TCP/TLS connections opened per origin (connection reuse shows here). */
+  /** TCP/TLS connections opened per origin: fewer than calls means keep-alive reuse works. */
   connectionsByOrigin: Record<string, number>;
+  /** Time spent waiting for rate-limit tokens. */
+  rateLimitWaitMs: number;
 }
 
 export interface OutboundClient {
   request<T = unknown>(req: OutboundRequest): Promise<OutboundResponse<T>>;
-  /** The same client with defaults (a connector's proxy toggle and abort signal). */
-  scoped(defaults: { useProxy?: boolean; signal?: AbortSignal }): OutboundClient;
+  /** The same client (same connections, buckets and stats) with more defaults, e.g. a connector's proxy toggle and abort signal. */
+  scoped(defaults: OutboundDefaults): OutboundClient;
   stats(): OutboundStats;
   close(): Promise<void>;
 }
@@ -69,205 +73,244 @@ export interface OutboundClientOptions {
   logger: Logger;
   /** The installation proxy, e.g. http://user:pass@proxy:3128. */
   proxyUrl?: string;
-  /** Connections kept per origin. */
+  defaults?: OutboundDefaults;
+  /** Connections kept per origin and TLS option set. Default 32. */
   connectionsPerOrigin?: number;
+  /** Idle keep-alive connections are kept this long (servers' keep-alive hints can shorten it). Default 30 s. */
+  keepAliveTimeoutMs?: number;
+  /** Distinct TLS/proxy option sets with their own connection pools. Default 256. */
+  maxDispatchers?: number;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const RETRY_STATUSES = new Set([429, 502, 503, 504]);
-const MAX_AGENTS = 256;
-
-/** Uppercase hex with colons, as `openssl x509 -fingerprint -sha256` prints it. */
-export function fingerprintSha256(certificate: string | Buffer): string {
-  const der = typeof certificate === 'string' ? new X509Certificate(certificate).raw : certificate;
-  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/.{2}/g)!.join(':');
-}
-
-export function normalizeFingerprint(fp: string): string {
-  return fp.replace(/^sha256:/i, '').replace(/[^0-9a-f]/gi, '').toUpperCase();
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    }, { once: true });
-  });
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 export function createOutboundClient(options: OutboundClientOptions): OutboundClient {
-  const agents = new Map<string, Dispatcher>();
+  const { logger } = options;
+  const proxy = options.proxyUrl ? parseProxyUrl(options.proxyUrl) : undefined;
+  const stats: OutboundStats = { calls: 0, requests: 0, retries: 0, errorsByKind: {}, connectionsByOrigin: {}, rateLimitWaitMs: 0 };
+  const handshakes = new HandshakeLog();
+  const dispatchers = new DispatcherCache({
+    proxy,
+    connectionsPerOrigin: options.connectionsPerOrigin ?? 32,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+    connectTimeoutMs: DEFAULT_TIMEOUT_MS,
+    maxDispatchers: options.maxDispatchers ?? 256,
+    handshakes,
+    onConnection: (origin) => {
+      stats.connectionsByOrigin[origin] = (stats.connectionsByOrigin[origin] ?? 0) + 1;
+    },
+  });
   const buckets = new TokenBuckets();
-  const stats: OutboundStats = { requests: 0, errorsByKind: {}, connectionsByOrigin: {} };
-  const proxy = options.proxyUrl ? parseProxy(options.proxyUrl) : undefined;
 
-  function countConnection(origin: string): void {
-    stats.connectionsByOrigin[origin] = (stats.connectionsByOrigin[origin] ?? 0) + 1;
-  }
+  const countError = (kind: string) => {
+    stats.errorsByKind[kind] = (stats.errorsByKind[kind] ?? 0) + 1;
+  };
 
-  /** One dispatcher per distinct TLS/proxy option set, so connections are reused. */
-  function dispatcherFor(tls: TlsOptions | undefined, useProxy: boolean): Dispatcher {
-    const key = createHash('sha256').update(JSON.stringify([useProxy, tls ?? null])).digest('hex');
-    let agent = agents.get(key);
-    if (agent) return agent;
-    if (agents.size >= MAX_AGENTS) {
-      const [oldestKey, oldest] = agents.entries().next().value as [string, Dispatcher];
-      agents.delete(oldestKey);
-      void oldest.close().catch(() => {});
-    }
-    const pin = tls?.pinSha256 ? normalizeFingerprint(tls.pinSha256) : undefined;
-    const tlsConnect = {
-      ca: tls?.ca,
-      cert: tls?.cert,
-      key: tls?.key,
-      passphrase: tls?.passphrase,
-      servername: tls?.servername,
-      // A pin without a CA replaces chain validation: the exact certificate is what we trust.
-      rejectUnauthorized: pin && !tls?.ca ? false : (tls?.rejectUnauthorized ?? true),
-    };
-    if (useProxy) {
-      if (!proxy) throw new OutboundError('proxy', 'the proxy is switched on but no proxy is configured for this installation (XDRHUB_PROXY_URL)');
-      agent = new ProxyAgent({ uri: proxy.uri, token: proxy.token, requestTls: { ...tlsConnect, ...(pin ? { checkServerIdentity: pinCheck(pin) } : {}) } });
-    } else {
-      const base = buildConnector({ ...tlsConnect, maxCachedSessions: 100 });
-      agent = new Agent({
-        connections: options.connectionsPerOrigin ?? 16,
-        keepAliveTimeout: 30_000,
-        connect: (opts, callback) =>
-          base(opts, (err, socket) => {
-            if (err || !socket) return callback(err ?? new Error('no socket'), null);
-            if (pin && socket instanceof TLSSocket) {
-              const seen = normalizeFingerprint(socket.getPeerCertificate().fingerprint256 ?? '');
-              if (seen !== pin) {
-                socket.destroy();
-                return callback(new OutboundError('tls', `the certificate of ${opts.hostname} does not match the pinned fingerprint: if the server's certificate was replaced on purpose, pin the new fingerprint`), null);
-              }
-            }
-            countConnection(`${opts.protocol}//${opts.hostname}:${opts.port}`);
-            callback(null, socket);
-          }),
-      });
-    }
-    agents.set(key, agent);
-    return agent;
-  }
-
-  async function once<T>(req: OutboundRequest, url: URL): Promise<OutboundResponse<T>> {
-    const timeout = AbortSignal.timeout(req.timeoutMs ?? 30_000);
+  /** One attempt: send, then read the body within the size limit. */
+  async function attempt<T>(req: OutboundRequest, url: URL): Promise<OutboundResponse<T>> {
+    const timeout = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-    const headers: Record<string, string> = { ...(req.headers ?? {}) };
+    const headers: Record<string, string> = { ...req.headers };
     let body = req.body;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
-      headers['content-type'] ??= 'application/json';
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
+    const network = (err: unknown, info?: SocketInfo): OutboundError => {
+      if (req.signal?.aborted) return new OutboundError('aborted', `the call to ${url.host} was cancelled`);
+      const ctx: NetworkContext = { host: url.host, timedOut: timeout.aborted, viaProxy: req.useProxy && proxy ? { host: proxy.display } : undefined };
+      const facts = handshakes.lookup(info);
+      if (facts?.certificateRequested && info?.bytesRead === 0) ctx.closedAfterCertificateRequest = { certificateSent: facts.certificateSent };
+      return classifyNetworkError(err, ctx);
+    };
+
     let res: Dispatcher.ResponseData;
     try {
-      res = await undiciRequest(url, { method: req.method, headers, body, signal, dispatcher: dispatcherFor(req.tls, !!req.useProxy) });
+      const dispatcher = dispatchers.get(req.tls, !!req.useProxy);
+      res = await untilAborted(undiciRequest(url, { method: req.method, headers, body, signal, dispatcher }), signal);
     } catch (err) {
-      if (req.signal?.aborted) throw new OutboundError('aborted', `the call to ${url.host} was cancelled`);
-      throw classifyNetworkError(err, url.host, timeout.aborted, url.protocol === 'https:');
+      throw network(err, (err as { socket?: SocketInfo }).socket);
     }
-    const limit = req.maxResponseBytes ?? 10 * 1024 * 1024;
+    // Destroying the body early (size limit, abort) makes it emit an error nobody else listens to.
+    res.body.on('error', () => {});
+
+    const limit = req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const tooLarge = () => new OutboundError('tooLarge', `the answer of ${url.host} is larger than ${limit} bytes: ask for less (filters, paging) or raise the limit`);
+    // A HEAD answer declares the length of a body it does not send.
+    const declared = req.method === 'HEAD' ? NaN : Number(res.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      res.body.destroy();
+      throw tooLarge();
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     try {
       for await (const chunk of res.body) {
-        size += chunk.length;
+        size += (chunk as Buffer).length;
         if (size > limit) {
           res.body.destroy();
-          throw new OutboundError('tooLarge', `the answer of ${url.host} exceeded ${limit} bytes`);
+          throw tooLarge();
         }
         chunks.push(chunk as Buffer);
       }
     } catch (err) {
-      if (err instanceof OutboundError) throw err;
-      throw classifyNetworkError(err, url.host, timeout.aborted);
+      throw err instanceof OutboundError ? err : network(err);
     }
-    const raw = Buffer.concat(chunks);
-    let parsed: unknown = raw;
-    const type = req.responseType ?? 'json';
-    if (type === 'text') parsed = raw.toString('utf8');
-    else if (type === 'json') {
-      const text = raw.toString('utf8');
-      try {
-        parsed = text.length ? JSON.parse(text) : null;
-      } catch {
-        parsed = text;
-      }
-    }
-    const out: OutboundResponse<T> = { status: res.statusCode, headers: res.headers, body: parsed as T, url: url.toString() };
-    return out;
+    return { status: res.statusCode, headers: res.headers, body: parseBody(Buffer.concat(chunks), req.responseType ?? 'json') as T, url: url.toString() };
   }
 
   async function request<T>(req: OutboundRequest): Promise<OutboundResponse<T>> {
-    const url = new URL(req.url);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const retries = req.retry?.retries ?? (IDEMPOTENT.has(req.method) || req.idempotent ? 2 : 0);
-    const minDelay = req.retry?.minDelayMs ?? 200;
-    const maxDelay = req.retry?.maxDelayMs ?? 5_000;
-    for (let attempt = 0; ; attempt++) {
-      if (req.rateLimit) await buckets.take(req.rateLimit.key, req.rateLimit.perSecond, req.rateLimit.burst ?? req.rateLimit.perSecond, req.signal);
+    stats.calls++;
+    const url = buildUrl(req);
+    const policy = retryPolicy(req.method, req.retry, req.idempotent);
+    for (let n = 0; ; n++) {
+      if (req.rateLimit) {
+        try {
+          stats.rateLimitWaitMs += await buckets.take(req.rateLimit.key, req.rateLimit.perSecond, req.rateLimit.burst, req.signal);
+        } catch (err) {
+          throw cancelled(err, req, url);
+        }
+      }
       stats.requests++;
+      let failure: OutboundError;
       let retryAfter: number | undefined;
       try {
-        const res = await once<T>(req, url);
-        if (RETRY_STATUSES.has(res.status) && attempt < retries) {
-          retryAfter = retryAfterSeconds(res.headers['retry-after']);
-        } else {
-          if (req.throwOnHttpError && res.status >= 400) throw httpError(res.status, url.host, retryAfterSeconds(res.headers['retry-after']));
+        const res = await attempt<T>(req, url);
+        const kind = classifyHttpStatus(res.status);
+        if (kind === null) return res;
+        countError(kind);
+        retryAfter = parseRetryAfter(res.headers['retry-after']);
+        if (!RETRY_STATUSES.has(res.status) || n >= policy.retries) {
+          if (req.throwOnHttpError) throw httpError(res.status, url.host, retryAfter);
+          return res;
+        }
+        failure = httpError(res.status, url.host, retryAfter);
+        // Give the answer back rather than hold the call for a longer pause than allowed.
+        if (nextDelayMs(n, policy, retryAfter) === null) {
+          if (req.throwOnHttpError) throw failure;
           return res;
         }
       } catch (err) {
-        const e = err instanceof OutboundError ? err : classifyNetworkError(err, url.host, false);
-        stats.errorsByKind[e.kind] = (stats.errorsByKind[e.kind] ?? 0) + 1;
-        if (!(e.retryable && e.kind !== 'quota') || attempt >= retries || req.signal?.aborted) throw e;
+        if (!(err instanceof OutboundError)) throw err;
+        if (err.status === undefined) countError(err.kind);
+        // 'proxy' failures are never retried directly, and never fall back to a direct connection.
+        if (!err.retryable || err.status !== undefined || n >= policy.retries || req.signal?.aborted) throw err;
+        failure = err;
       }
-      // Exponential backoff with full jitter; a server's Retry-After wins when it is longer.
-      const backoff = Math.random() * Math.min(maxDelay, minDelay * 2 ** attempt);
-      const wait = Math.min(maxDelay * 4, Math.max(backoff, (retryAfter ?? 0) * 1000));
-      options.logger.debug({ host: url.host, attempt: attempt + 1, waitMs: Math.round(wait) }, 'outbound retry');
-      await sleep(wait, req.signal);
+      const waitMs = nextDelayMs(n, policy, retryAfter) ?? policy.maxDelayMs;
+      stats.retries++;
+      logger.debug({ host: url.host, path: url.pathname, attempt: n + 1, kind: failure.kind, status: failure.status, waitMs: Math.round(waitMs) }, 'outbound call will be retried');
+      try {
+        await sleep(waitMs, req.signal);
+      } catch (err) {
+        throw cancelled(err, req, url);
+      }
     }
   }
 
-  function make(defaults: { useProxy?: boolean; signal?: AbortSignal }): OutboundClient {
+  function make(defaults: OutboundDefaults): OutboundClient {
     return {
-      request: <T>(req: OutboundRequest) => {
-        const signal = defaults.signal && req.signal ? AbortSignal.any([defaults.signal, req.signal]) : (req.signal ?? defaults.signal);
-        return request<T>({ ...req, useProxy: req.useProxy ?? defaults.useProxy, signal });
-      },
-      scoped: (more) => make({ ...defaults, ...more }),
+      request: <T>(req: OutboundRequest) => request<T>(withDefaults(defaults, req)),
+      scoped: (more) => make(mergeDefaults(defaults, more)),
       stats: () => structuredClone(stats),
-      close: async () => {
-        await Promise.all([...agents.values()].map((a) => a.close().catch(() => {})));
-        agents.clear();
-      },
+      close: () => dispatchers.close(),
     };
   }
-  return make({});
+  return make(options.defaults ?? {});
 }
 
-function retryAfterSeconds(value: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  const n = Number(v);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+interface SocketInfo {
+  localAddress?: string;
+  localPort?: number;
+  remoteAddress?: string;
+  remotePort?: number;
+  bytesRead?: number;
 }
 
-function parseProxy(raw: string): { uri: string; token?: string } {
-  const u = new URL(raw);
-  const token = u.username ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
-  u.username = '';
-  u.password = '';
-  return { uri: u.toString(), token };
+/**
+ * undici applies an abort only once the request has a connection, so a connect or TLS handshake
+ * that hangs would outlive the timeout; this settles the call when the signal fires regardless.
+ * The late request is still aborted by undici when its connection arrives.
+ */
+function untilAborted(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  if (signal.aborted) {
+    pending.then((r) => r.body.destroy(), () => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      pending.then((r) => r.body.on('error', () => {}).destroy(), () => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (r) => (signal.removeEventListener('abort', onAbort), resolve(r)),
+      (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
 }
 
-function pinCheck(pin: string) {
-  return (_host: string, cert: { fingerprint256?: string }) =>
-    normalizeFingerprint(cert.fingerprint256 ?? '') === pin ? undefined : new Error('the server certificate does not match the pinned fingerprint');
+function buildUrl(req: OutboundRequest): URL {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new OutboundError('invalid', 'the URL is not valid: check the address (for example https://host:port/path)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new OutboundError('invalid', `the URL scheme ${url.protocol} is not supported: use https:// (or http://)`);
+  }
+  for (const [name, value] of Object.entries(req.query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      url.searchParams.delete(name);
+      for (const v of value) url.searchParams.append(name, String(v));
+    } else url.searchParams.set(name, String(value));
+  }
+  return url;
+}
+
+function parseBody(raw: Buffer, type: 'json' | 'text' | 'buffer'): unknown {
+  if (type === 'buffer') return raw;
+  const text = raw.toString('utf8');
+  if (type === 'text') return text;
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function cancelled(err: unknown, req: OutboundRequest, url: URL): unknown {
+  return req.signal?.aborted ? new OutboundError('aborted', `the call to ${url.host} was cancelled`) : err;
+}
+
+function mergeDefaults(base: OutboundDefaults, more: OutboundDefaults): OutboundDefaults {
+  return {
+    ...base,
+    ...stripUndefined(more),
+    headers: base.headers || more.headers ? { ...base.headers, ...more.headers } : undefined,
+    retry: base.retry || more.retry ? { ...base.retry, ...more.retry } : undefined,
+    signal: both(base.signal, more.signal),
+  };
+}
+
+function withDefaults(defaults: OutboundDefaults, req: OutboundRequest): OutboundRequest {
+  return {
+    ...stripUndefined(defaults),
+    ...stripUndefined(req),
+    headers: defaults.headers || req.headers ? { ...defaults.headers, ...req.headers } : undefined,
+    retry: defaults.retry || req.retry ? { ...defaults.retry, ...req.retry } : undefined,
+    signal: both(defaults.signal, req.signal),
+  } as OutboundRequest;
+}
+
+function both(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
