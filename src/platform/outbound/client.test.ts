@@ -7,20 +7,9 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../log/index.ts';
 import { createOutboundClient, type OutboundClient } from './client.ts';
-import { OutboundError } from './errors.ts';
+import { rejectsKind } from './testing.ts';
 
 const logger = createLogger('silent');
-
-export async function rejectsKind(p: Promise<unknown>, kind: string): Promise<OutboundError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof OutboundError, `expected an OutboundError, got ${err}`);
-    assert.equal(err.kind, kind, `${err.kind}: ${err.message}`);
-    return err;
-  }
-  assert.fail(`expected an OutboundError of kind ${kind}`);
-}
 
 describe('outbound client over HTTP', () => {
   let server: http.Server;

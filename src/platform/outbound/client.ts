@@ -59,6 +59,8 @@ export interface OutboundStats {
   connectionsByOrigin: Record<string, number>;
   /** Time spent waiting for rate-limit tokens. */
   rateLimitWaitMs: number;
+  /** Connection pools currently kept (one per distinct TLS/proxy option set, bounded). */
+  dispatchers: number;
 }
 
 export interface OutboundClient {
@@ -88,7 +90,7 @@ const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 export function createOutboundClient(options: OutboundClientOptions): OutboundClient {
   const { logger } = options;
   const proxy = options.proxyUrl ? parseProxyUrl(options.proxyUrl) : undefined;
-  const stats: OutboundStats = { calls: 0, requests: 0, retries: 0, errorsByKind: {}, connectionsByOrigin: {}, rateLimitWaitMs: 0 };
+  const stats: OutboundStats = { calls: 0, requests: 0, retries: 0, errorsByKind: {}, connectionsByOrigin: {}, rateLimitWaitMs: 0, dispatchers: 0 };
   const handshakes = new HandshakeLog();
   const dispatchers = new DispatcherCache({
     proxy,
@@ -213,7 +215,7 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
     return {
       request: <T>(req: OutboundRequest) => request<T>(withDefaults(defaults, req)),
       scoped: (more) => make(mergeDefaults(defaults, more)),
-      stats: () => structuredClone(stats),
+      stats: () => ({ ...structuredClone(stats), dispatchers: dispatchers.size }),
       close: () => dispatchers.close(),
     };
   }

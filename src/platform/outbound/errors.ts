@@ -176,7 +176,8 @@ export function classifyNetworkError(err: unknown, ctx: NetworkContext): Outboun
   const proxyStatus = /Proxy response \((\d+)\)/.exec(message)?.[1];
   if (proxyStatus) {
     const status = Number(proxyStatus);
-    if (status === 407) return new OutboundError('proxy', 'the proxy refused our credentials (HTTP 407): check the user and password of the configured proxy', { status });
+    // 407 is the standard answer; some proxies (tinyproxy) answer a CONNECT with 401 instead.
+    if (status === 407 || status === 401) return new OutboundError('proxy', `the proxy refused our credentials (HTTP ${status}): check the user and password of the configured proxy`, { status });
     return new OutboundError('proxy', `the proxy could not open a tunnel to ${host} (HTTP ${status}): check that the proxy may reach it`, { status });
   }
   if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) {
@@ -208,6 +209,10 @@ export function classifyNetworkError(err: unknown, ctx: NetworkContext): Outboun
     return new OutboundError('tls', sent
       ? `${host} refused our client certificate: check that it was issued by a CA the server trusts and approved there`
       : `${host} requires a client certificate: configure one for this integration`, { reason: 'clientCertRefused' });
+  }
+  if (all.some((c) => CLOSED.has(c)) && /before secure TLS connect/.test(message)) {
+    // TLS 1.2 servers that dislike our client certificate often just hang up mid-handshake.
+    return new OutboundError('tls', `${host} closed the connection during the TLS handshake: if it requires a client certificate, check that ours is configured and trusted there`, { reason: 'handshake' });
   }
   if (has('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')) {
     return new OutboundError('tls', `${host} refused the TLS handshake: it may require a client certificate, or accept none of our TLS versions and ciphers`, { reason: 'handshake' });
