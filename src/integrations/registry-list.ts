@@ -1,8 +1,10 @@
 import { ConnectorRegistry } from './framework/registry.ts';
 import { webhookConnector } from './webhook/index.ts';
 import { ktipConnector } from './ktip/index.ts';
+import { checkpointConnector } from './checkpoint/index.ts';
+import { redmineConnector } from './redmine/index.ts';
 
 /** Every connector type of this installation: adding a product is one line here. */
 export function createConnectorRegistry(): ConnectorRegistry {
-  return new ConnectorRegistry().register(webhookConnector).register(ktipConnector);
+  return new ConnectorRegistry().register(webhookConnector).register(ktipConnector).register(checkpointConnector).register(redmineConnector);
 }
