@@ -3,8 +3,9 @@ import { webhookConnector } from './webhook/index.ts';
 import { ktipConnector } from './ktip/index.ts';
 import { checkpointConnector } from './checkpoint/index.ts';
 import { redmineConnector } from './redmine/index.ts';
+import { ldapConnector } from './ldap/index.ts';
 
 /** Every connector type of this installation: adding a product is one line here. */
 export function createConnectorRegistry(): ConnectorRegistry {
-  return new ConnectorRegistry().register(webhookConnector).register(ktipConnector).register(checkpointConnector).register(redmineConnector);
+  return new ConnectorRegistry().register(webhookConnector).register(ktipConnector).register(checkpointConnector).register(redmineConnector).register(ldapConnector);
 }
