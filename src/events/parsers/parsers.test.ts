@@ -158,4 +158,5 @@ test('regexp: (?P<name>) rewriting, no-match error, catastrophic patterns refuse
   assert.ok(!looksCatastrophic('(?P<a>\\w+) (?P<b>\\d+)'));
   assert.equal(parseRegexp('aaaa', { pattern: '(a+)+$' }).ok, false);
   assert.equal(parse('regexp', 'x', {}).ok, false);
+  assert.deepEqual(ok(parseRegexp('USER=Bob', { pattern: '(?i)user=(?P<u>\\w+)' })), { u: 'Bob' });
 });

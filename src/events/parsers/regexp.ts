@@ -31,7 +31,15 @@ export function compileUserRegexp(pattern: string, flags = ''): RegExp | string 
   else if (looksCatastrophic(pattern)) out = 'pattern has a nested unbounded quantifier (catastrophic backtracking risk)';
   else {
     try {
-      out = new RegExp(rewriteRe2(pattern), flags.replace(/[gy]/g, ''));
+      // Leading inline flags (`(?i)`, `(?is)`) are common in RE2/PCRE content; JS wants them as flags.
+      let body = pattern;
+      let f = flags.replace(/[gy]/g, '');
+      const inline = /^\(\?([ims]+)\)/.exec(body);
+      if (inline) {
+        body = body.slice(inline[0].length);
+        for (const c of inline[1]) if (!f.includes(c)) f += c;
+      }
+      out = new RegExp(rewriteRe2(body), f);
     } catch (err) {
       out = `invalid regular expression: ${(err as Error).message}`;
     }
