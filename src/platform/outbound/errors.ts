@@ -148,7 +148,7 @@ interface ErrorShape {
   cause?: ErrorShape;
 }
 
-/** The innermost error code: undici and the proxy agent wrap Node's errors in `cause`. */
+/** Every error code, outermost first: undici and the proxy agent wrap Node's errors in `cause`. */
 function codes(err: ErrorShape | undefined): string[] {
   const out: string[] = [];
   for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) if (e.code) out.push(e.code);
