@@ -96,6 +96,17 @@ interface Fetched {
   statusUpdate?: EnrichmentResult;
 }
 
+const NOT_CONFIGURED = 'no enabled Kaspersky TIP integration on this tenant';
+const NO_TOKEN = 'the Kaspersky TIP integration has no token: add one';
+
+interface SourceFacts {
+  instanceId: string;
+  updatedAt: number;
+  service: KtipService;
+  credential: string;
+  ttlMs: number;
+}
+
 type Source = { ctx: ConnectorContext<KtipConfig>; connector: ConnectorType; service: KtipService; credential: string; ttlMs: number };
 
 class QuotaBlocked extends Error {
@@ -121,6 +132,7 @@ export class EnrichmentService {
   private readonly inFlight = new Map<string, Promise<Fetched>>();
   private readonly statusInFlight = new Map<string, Promise<EnrichmentResult | null>>();
   private readonly limits = new Map<string, LimitFunction>();
+  private readonly sources = new Map<string, SourceFacts>();
 
   constructor(private readonly deps: EnrichmentServiceDeps) {
     this.store = new EnrichmentStore(deps.database);
@@ -138,17 +150,25 @@ export class EnrichmentService {
     // Nothing enrichable: no instance lookup, no request.
     if (wanted.length === 0) return results;
 
-    await this.withSource(tenantId, options.signal, results, wanted, async (src) => {
-      const jobs = wanted.map((w) => ({ ...w, job: this.job(tenantId, src, w.type, w.value, !!options.force) }));
-      const rows = options.force ? new Map<string, CacheRow>() : await this.store.readMany([...new Set(jobs.map((j) => j.job.key))]);
-      const now = this.clock();
+    const found = await this.source(tenantId, options.signal);
+    if ('notConfigured' in found) return markNotConfigured(results, wanted, found.notConfigured);
+
+    // Cache hits need no connector context (no secrets decrypted, no outbound client).
+    const misses: { index: number; type: string; value: string; row?: CacheRow }[] = [];
+    const keys = wanted.map((w) => cacheKey(tenantId, found.service, found.credential, w.type, w.value));
+    const rows = options.force ? new Map<string, CacheRow>() : await this.store.readMany([...new Set(keys)]);
+    const now = this.clock();
+    wanted.forEach((w, i) => {
+      const row = rows.get(keys[i]);
+      if (row && this.fresh(row, found.ttlMs, now)) results[w.index] = { ...results[w.index], status: 'ok', cached: true, ...fromRow(row) };
+      else misses.push({ ...w, row });
+    });
+    if (misses.length === 0) return results;
+
+    await this.withSource(tenantId, options.signal, results, misses, async (src) => {
       await Promise.all(
-        jobs.map(async ({ index, job }) => {
-          const row = rows.get(job.key);
-          if (row && this.fresh(row, job.ttlMs, now)) {
-            results[index] = { ...results[index], status: 'ok', cached: true, ...fromRow(row) };
-            return;
-          }
+        misses.map(async ({ index, type, value, row }) => {
+          const job = this.job(tenantId, src, type, value, !!options.force);
           try {
             const fetched = await this.shared(job, src);
             // A Status update refreshed earlier stays when this answer brings none.
@@ -244,20 +264,47 @@ export class EnrichmentService {
 
   // ── internals ─────────────────────────────────────────────────────────────
 
+  /**
+   * The tenant's service, credential fingerprint and TTL. Kept per instance and its `updatedAt`
+   * (which every settings, token or enablement change moves, in any process), so a cache hit
+   * costs one indexed read here instead of decrypting the token on every call.
+   */
+  private async source(tenantId: string, signal?: AbortSignal): Promise<SourceFacts | { notConfigured: string }> {
+    const [instance] = await this.deps.integrations.enabledOfType(tenantId, ENRICHMENT_CONNECTOR_TYPE);
+    if (!instance) return { notConfigured: NOT_CONFIGURED };
+    const known = this.sources.get(tenantId);
+    if (known && known.instanceId === instance.id && known.updatedAt === instance.updatedAt) return known;
+    const facts = await this.deps.integrations.withConnector(
+      tenantId,
+      instance.id,
+      async (ctx, connector): Promise<SourceFacts | { notConfigured: string }> => {
+        const config = ctx.config as KtipConfig;
+        const token = (ctx.secrets as { token?: string }).token;
+        if (!token || !connector.enrich) return { notConfigured: NO_TOKEN };
+        return { instanceId: instance.id, updatedAt: instance.updatedAt, service: config.service, credential: credentialFingerprint(token), ttlMs: cacheTtlMs(config.cacheTtl) };
+      },
+      signal,
+    );
+    if ('notConfigured' in facts) this.sources.delete(tenantId);
+    else {
+      if (this.sources.size >= 10_000) this.sources.clear();
+      this.sources.set(tenantId, facts);
+    }
+    return facts;
+  }
+
   /** Resolves the tenant's enabled ktip instance and runs fn with it; marks results notConfigured otherwise. */
   private async withSource(tenantId: string, signal: AbortSignal | undefined, results: ObservableEnrichment[], wanted: { index: number }[], fn: (src: Source) => Promise<void>): Promise<void> {
-    const notConfigured = (message: string) => {
-      for (const w of wanted) results[w.index] = { ...results[w.index], status: 'notConfigured', error: { kind: 'notConfigured', message } };
-    };
+    const notConfigured = (message: string): void => void markNotConfigured(results, wanted, message);
     const [instance] = await this.deps.integrations.enabledOfType(tenantId, ENRICHMENT_CONNECTOR_TYPE);
-    if (!instance) return notConfigured('no enabled Kaspersky TIP integration on this tenant');
+    if (!instance) return notConfigured(NOT_CONFIGURED);
     await this.deps.integrations.withConnector(
       tenantId,
       instance.id,
       async (ctx, connector) => {
         const config = ctx.config as KtipConfig;
         const token = (ctx.secrets as { token?: string }).token;
-        if (!token || !connector.enrich) return notConfigured('the Kaspersky TIP integration has no token: add one');
+        if (!token || !connector.enrich) return notConfigured(NO_TOKEN);
         await fn({ ctx: ctx as ConnectorContext<KtipConfig>, connector, service: config.service, credential: credentialFingerprint(token), ttlMs: cacheTtlMs(config.cacheTtl) });
       },
       signal,
@@ -360,6 +407,11 @@ export class EnrichmentService {
       }
     }
   }
+}
+
+function markNotConfigured(results: ObservableEnrichment[], wanted: { index: number }[], message: string): ObservableEnrichment[] {
+  for (const w of wanted) results[w.index] = { ...results[w.index], status: 'notConfigured', error: { kind: 'notConfigured', message } };
+  return results;
 }
 
 function identity(job: Job): CacheIdentity {

@@ -269,8 +269,10 @@ export class IntegrationsService {
   }
 
   /** Instances of a tenant that are enabled, for a type (e.g. the enrichment source). */
-  async enabledOfType(tenantId: string, type: string): Promise<{ id: string; name: string }[]> {
-    return this.db.selectFrom('integration_instances').select(['id', 'name']).where('tenant_id', '=', tenantId).where('type', '=', type).where('enabled', '=', 1).orderBy('name').execute();
+  /** `updatedAt` changes with every settings, secret or enablement change: callers may key derived state on it. */
+  async enabledOfType(tenantId: string, type: string): Promise<{ id: string; name: string; updatedAt: number }[]> {
+    const rows = await this.db.selectFrom('integration_instances').select(['id', 'name', 'updated_at']).where('tenant_id', '=', tenantId).where('type', '=', type).where('enabled', '=', 1).orderBy('name').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: Number(r.updated_at) }));
   }
 
   /**
