@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './platform/db/index.ts';
 import { migrate, type ModuleMigration } from './platform/db/migrations.ts';
 import { createLogger, type Logger } from './platform/log/index.ts';
-import { createHttpServer, type HttpServer } from './platform/http/server.ts';
+import { createHttpServer, type HttpServer, type RouteListener } from './platform/http/server.ts';
 import { createVault, loadKeyring, vaultMigrations, type Vault } from './platform/secrets/index.ts';
 import { auditMigrations, createAuditLog, type AuditLog } from './platform/audit/index.ts';
 import { createJobQueue, jobsMigrations, type JobQueue } from './platform/jobs/index.ts';
@@ -27,6 +27,13 @@ import { registerAuditRoutes } from './access/audit-routes.ts';
 import { alertsMigrations } from './alerts/migrations.ts';
 import { AlertsService } from './alerts/alerts.ts';
 import { registerAlertRoutes } from './alerts/routes.ts';
+import { registerEnrichmentRoutes } from './alerts/enrich-routes.ts';
+import { playbooksMigrations } from './playbooks/migrations.ts';
+import { Jq } from './playbooks/jq.ts';
+import { PlaybooksService } from './playbooks/playbooks.ts';
+import { RunsService } from './playbooks/runs.ts';
+import { TriggerEvaluator } from './playbooks/triggers.ts';
+import { registerPlaybookRoutes } from './playbooks/routes.ts';
 import { responseMigrations } from './response/migrations.ts';
 import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
@@ -35,7 +42,7 @@ import { registerResponseRoutes } from './response/routes.ts';
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations];
 
 export interface Services {
   database: Database;
@@ -50,6 +57,10 @@ export interface Services {
   alerts: AlertsService;
   response: ResponseService;
   enrichment: EnrichmentService;
+  jq: Jq;
+  playbooks: PlaybooksService;
+  runs: RunsService;
+  triggers: TriggerEvaluator;
 }
 
 export interface App {
@@ -69,6 +80,8 @@ export interface BuildOptions {
   database?: Database;
   registry?: ConnectorRegistry;
   env?: NodeJS.ProcessEnv;
+  /** Sees every route as it is registered (the access-matrix test enumerates routes with it). */
+  onRoute?: RouteListener;
 }
 
 /** Composes the modules. Tests build the app exactly this way. */
@@ -80,7 +93,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const keyring = loadKeyring({ env: options.env ?? process.env, dataDir: config.dataDir });
   const vault = createVault({ database, keyring, logger });
   const audit = createAuditLog({ database });
-  const jobs = createJobQueue({ database, logger, pollMs: config.jobPollMs });
+  // On PostgreSQL, LISTEN/NOTIFY wakes every worker process as soon as a job is queued.
+  const jobs = createJobQueue({ database, logger, pollMs: config.jobPollMs, listenUrl: config.databaseUrl });
   const outbound = createOutboundClient({ logger, proxyUrl: config.proxyUrl });
   const tenants = new TenantsService({ database, audit, jobs, purgeDelayMs: config.purgeDelayMs });
   const access = new AccessService({ database, tenants, audit, sessionTtlMs: config.sessionTtlMs });
@@ -89,6 +103,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const alerts = new AlertsService({ database, audit });
   const response = new ResponseService({ database, audit, jobs, integrations, alerts, leaseMs: config.jobLeaseMs });
   const enrichment = new EnrichmentService({ database, integrations, logger });
+  const jq = new Jq();
+  const playbooks = new PlaybooksService({ database, audit, tenants, jq });
+  const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, leaseMs: config.jobLeaseMs });
+  const triggers = new TriggerEvaluator({ alerts, playbooks, runs, jq, logger });
+  triggers.attach();
 
   tenants.addLifecycle({
     onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
@@ -98,6 +117,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await alerts.purgeTenants(ids, trx);
       await response.purgeTenants(ids, trx);
       await enrichment.purgeTenants(ids, trx);
+      await playbooks.purgeTenants(ids, trx);
+      await runs.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -111,6 +132,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const http = await createHttpServer({
     logger,
     version: VERSION,
+    onRoute: options.onRoute,
     ready: async () => {
       await sql`select 1`.execute(database.db);
     },
@@ -121,9 +143,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerIntegrationRoutes(http, registry, integrations);
   registerAuditRoutes(http, audit, tenants);
   registerAlertRoutes(http, alerts, tenants);
+  registerEnrichmentRoutes(http, alerts, enrichment);
+  registerPlaybookRoutes(http, playbooks, runs, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers };
   let workerStarted = false;
   return {
     config,
@@ -140,9 +164,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await jobs.start();
     },
     async close() {
+      triggers.stop();
       await http.close();
       if (workerStarted) await jobs.stop({ drainMs: 5000 });
       await outbound.close?.();
+      await jq.close();
       await database.close();
     },
   };

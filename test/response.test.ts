@@ -28,7 +28,6 @@ for (const d of await dialectsUnderTest()) {
     let alertId: string;
     let ipObservableId: string;
     let hostAssetId: string;
-    let hang: ((v?: unknown) => void) | null = null;
 
     before(async () => {
       t = await startTestApp(d.dialect, { XDRHUB_JOB_LEASE_MS: '1500', XDRHUB_JOB_POLL_MS: '50' });
@@ -53,7 +52,6 @@ for (const d of await dialectsUnderTest()) {
       hostAssetId = details.body.assets[0].id;
     });
     after(async () => {
-      hang?.();
       await hook?.close();
       await t?.close();
     });

@@ -44,6 +44,7 @@ export const responseMigrations: ModuleMigration[] = [
       await db.schema.createIndex('response_actions_status').on('response_actions').columns(['tenant_id', 'status']).execute();
       await db.schema.createIndex('response_actions_alert').on('response_actions').column('alert_id').execute();
       await db.schema.createIndex('response_actions_incident').on('response_actions').column('incident_id').execute();
+      await db.schema.createIndex('response_actions_launch').on('response_actions').columns(['tenant_id', 'launch_id']).execute();
     },
   },
 ];

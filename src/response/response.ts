@@ -37,6 +37,8 @@ export interface LaunchInput {
   observableIds?: string[];
   assetIds?: string[];
   approval?: { required: boolean; windowMinutes?: number };
+  /** Idempotency: a launch with this id that exists already is returned, nothing new is queued. */
+  launchId?: string;
 }
 
 export interface HistoryFilter {
@@ -90,13 +92,17 @@ export class ResponseService {
   }
 
   async launch(tenantId: string, input: LaunchInput, launcher: Launcher): Promise<{ launchId: string; actions: ResponseAction[] }> {
+    if (input.launchId) {
+      const existing = await this.launchActions(tenantId, input.launchId);
+      if (existing.length) return { launchId: input.launchId, actions: existing };
+    }
     const targets = await this.resolveTargets(tenantId, input);
     if (targets.length === 0) throw invalidField('targets', 'at least one target is needed (targets, observableIds or assetIds)');
     if (targets.length > 500) throw invalidField('targets', 'at most 500 targets per launch');
     const prepared = await this.deps.integrations.prepareAction(tenantId, input.instanceId, input.action, [...new Set(targets.map((t) => t.kind))], input.params ?? {});
     const approval = input.approval?.required ?? false;
     const windowMinutes = input.approval?.windowMinutes ?? DEFAULT_APPROVAL_MINUTES;
-    const launchId = newId();
+    const launchId = input.launchId ?? newId();
     const t = now();
     const ids: string[] = [];
     await this.db.transaction().execute(async (trx) => {
@@ -169,6 +175,12 @@ export class ResponseService {
     const row = await this.db.selectFrom('response_actions').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
     if (!row) throw notFound('response action');
     return toResponseAction(row);
+  }
+
+  /** Every entry of one launch, oldest first. */
+  async launchActions(tenantId: string, launchId: string): Promise<ResponseAction[]> {
+    const rows = await this.db.selectFrom('response_actions').selectAll().where('tenant_id', '=', tenantId).where('launch_id', '=', launchId).orderBy('created_at').orderBy('id').execute();
+    return rows.map(toResponseAction);
   }
 
   private async byIds(tenantId: string, ids: string[]): Promise<ResponseAction[]> {
