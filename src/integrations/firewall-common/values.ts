@@ -32,8 +32,9 @@ function refuseControls(field: string, value: string): void {
 
 /** An IPv4 or IPv6 address in canonical form (IPv4-mapped IPv6 becomes IPv4). */
 export function normalizeIp(value: string, field = 'ip'): { ip: string; family: 4 | 6 } {
+  // Checked before trimming: a trailing CR/LF is an injection attempt, not whitespace.
+  refuseControls(field, String(value ?? ''));
   const raw = String(value ?? '').trim();
-  refuseControls(field, raw);
   if (raw.length === 0) throw new InvalidValueError(field, 'is empty: give an IPv4 or IPv6 address');
   if (raw.length > 45) throw new InvalidValueError(field, `is ${raw.length} characters long: an IP address has at most 45`);
   if (ipaddr.IPv4.isValidFourPartDecimal(raw)) return { ip: ipaddr.IPv4.parse(raw).toString(), family: 4 };
@@ -47,8 +48,9 @@ export function normalizeIp(value: string, field = 'ip'): { ip: string; family: 
 
 /** A domain name: lowercase LDH labels (IDNs as punycode), no trailing dot, no wildcard. */
 export function normalizeDomain(value: string, field = 'domain'): string {
+  // Checked before trimming: a trailing CR/LF is an injection attempt, not whitespace.
+  refuseControls(field, String(value ?? ''));
   const raw = String(value ?? '').trim();
-  refuseControls(field, raw);
   if (raw.length === 0) throw new InvalidValueError(field, 'is empty: give a domain name such as example.com');
   if (raw.length > MAX_DOMAIN_LENGTH + 1) throw new InvalidValueError(field, `is ${raw.length} characters long: a domain has at most ${MAX_DOMAIN_LENGTH}`);
   let host: string;
@@ -66,8 +68,9 @@ export function normalizeDomain(value: string, field = 'domain'): string {
 
 /** An absolute http(s) URL in the WHATWG serialisation, without credentials or fragment. */
 export function normalizeUrl(value: string, field = 'url'): string {
+  // Checked before trimming: a trailing CR/LF is an injection attempt, not whitespace.
+  refuseControls(field, String(value ?? ''));
   const raw = String(value ?? '').trim();
-  refuseControls(field, raw);
   if (raw.length === 0) throw new InvalidValueError(field, 'is empty: give a URL such as https://example.com/path');
   if (raw.length > MAX_URL_LENGTH) throw new InvalidValueError(field, `is ${raw.length} characters long: at most ${MAX_URL_LENGTH} are accepted`);
   let url: URL;
