@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { TypeBoxValidatorCompiler, registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,6 +14,7 @@ declare module 'fastify' {
 }
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, TypeBoxTypeProvider>;
+export type RouteListener = (route: RouteOptions & { routePath: string; path: string; prefix: string }) => void;
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   /** Readiness probe: throws when a dependency (the database) is not usable. */
   ready: () => Promise<void>;
   bodyLimit?: number;
+  /** Called for every route as it is registered (tests enumerate the routes with it). */
+  onRoute?: RouteListener;
 }
 
 registerAjvFormats();
@@ -36,6 +39,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     trustProxy: false,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler(errorHandler);
