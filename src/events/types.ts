@@ -17,33 +17,61 @@ export function tooLarge(raw: string): { ok: false; error: string } | null {
   return raw.length > MAX_EVENT_CHARS ? fail(`event larger than ${MAX_EVENT_CHARS} characters`) : null;
 }
 
-/** Reads a dotted path (`a.b.0.c`) from nested objects/arrays; an exact flat key wins over nesting. */
-export function getPath(obj: unknown, path: string): unknown {
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** How a dotted path split into keys last time (keys may themselves contain dots). */
+const plans = new Map<string, string[]>();
+
+function walk(obj: unknown, keys: string[]): unknown {
+  let cur: unknown = obj;
+  for (let i = 0; i < keys.length; i++) {
+    if (cur === null || typeof cur !== 'object' || !hasOwn.call(cur, keys[i])) return undefined;
+    cur = (cur as Record<string, unknown>)[keys[i]];
+  }
+  return cur;
+}
+
+/** Finds a split of `path` into existing keys, trying the longest key first at each level. */
+function search(obj: unknown, path: string, start: number, keys: string[]): unknown {
   if (obj === null || typeof obj !== 'object') return undefined;
   const rec = obj as Record<string, unknown>;
-  if (Object.prototype.hasOwnProperty.call(rec, path)) return rec[path];
-  let cur: unknown = obj;
-  let start = 0;
-  while (start <= path.length) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    const c = cur as Record<string, unknown>;
-    // Try the longest remaining key first so keys containing dots still resolve.
-    let dot = path.indexOf('.', start);
-    if (dot === -1) return Object.prototype.hasOwnProperty.call(c, path.slice(start)) ? c[path.slice(start)] : undefined;
-    const rest = path.slice(start);
-    if (Object.prototype.hasOwnProperty.call(c, rest)) return c[rest];
-    let found = false;
-    while (dot !== -1) {
-      const key = path.slice(start, dot);
-      if (Object.prototype.hasOwnProperty.call(c, key)) {
-        cur = c[key];
-        start = dot + 1;
-        found = true;
-        break;
-      }
-      dot = path.indexOf('.', dot + 1);
+  const rest = path.slice(start);
+  if (hasOwn.call(rec, rest)) {
+    keys.push(rest);
+    return rec[rest];
+  }
+  let dot = path.indexOf('.', start);
+  while (dot !== -1) {
+    const key = path.slice(start, dot);
+    if (hasOwn.call(rec, key)) {
+      keys.push(key);
+      const v = search(rec[key], path, dot + 1, keys);
+      if (v !== undefined) return v;
+      keys.pop();
     }
-    if (!found) return undefined;
+    dot = path.indexOf('.', dot + 1);
   }
   return undefined;
+}
+
+/**
+ * Reads a dotted path (`a.b.0.c`) from nested objects/arrays; an exact flat key wins, and keys
+ * that contain dots (`junos@2636.1.1`) are found too. The split that worked is cached per path.
+ */
+export function getPath(obj: unknown, path: string): unknown {
+  if (obj === null || typeof obj !== 'object') return undefined;
+  if (hasOwn.call(obj, path)) return (obj as Record<string, unknown>)[path];
+  if (path.indexOf('.') === -1) return undefined;
+  const plan = plans.get(path);
+  if (plan !== undefined) {
+    const v = walk(obj, plan);
+    if (v !== undefined) return v;
+  }
+  const keys: string[] = [];
+  const v = search(obj, path, 0, keys);
+  if (v !== undefined) {
+    if (plans.size > 50000) plans.clear();
+    plans.set(path, keys);
+  }
+  return v;
 }

@@ -1,17 +1,48 @@
 // Runs a normalizer: parse → extra sub-rules → constants, auto-map, mapping table with conversions
 // → typed, validated normalized event, plus the original fields (the view Sigma rules evaluate).
+// A definition is compiled once (cached per object) so the per-event path does no set-up work.
 import { parse } from '../parsers/index.ts';
 import { compileUserRegexp } from '../parsers/regexp.ts';
-import { getPath, type Fields } from '../types.ts';
+import { getPath, type Fields, type ParseResult } from '../types.ts';
 import { CEF_HEADER_TO_SCHEMA, CEF_TO_SCHEMA, LEEF_TO_SCHEMA } from './cef-dictionary.ts';
 import { coerce } from './coerce.ts';
-import { convert } from './conversions.ts';
-import type { Condition, MappingRule, NormalizerDef } from './definition.ts';
-import { SCHEMA, STRING_LIMITS, type NormalizedEvent } from './schema.ts';
+import { convert, type Conversion } from './conversions.ts';
+import type { Condition, MappingRule, NormalizerDef, ParserSpec } from './definition.ts';
+import { SCHEMA, STRING_LIMITS, type FieldType, type NormalizedEvent } from './schema.ts';
 
 export type NormalizeResult =
   | { ok: true; event: NormalizedEvent; original: Record<string, unknown>; warnings: string[] }
   | { ok: false; error: string };
+
+interface Target {
+  name: string;
+  type: FieldType;
+  max: number;
+}
+interface CompiledMapping {
+  sources: string[];
+  target: Target;
+  conversions: Conversion[];
+}
+interface CompiledExtra {
+  name: string;
+  when: Array<(f: Fields) => boolean>;
+  field: string | undefined;
+  parse: (raw: string) => ParseResult;
+  prefix: string;
+  constants: Array<[Target, unknown]>;
+  mapping: CompiledMapping[];
+}
+interface Compiled {
+  id: string;
+  parse: (raw: string) => ParseResult;
+  extra: CompiledExtra[];
+  constants: Array<[Target, unknown]>;
+  autoMap: ((key: string) => Target | undefined) | null;
+  mapping: CompiledMapping[];
+  keepRaw: NormalizerDef['keepRaw'];
+  keepExtra: boolean;
+}
 
 function str(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -20,109 +51,183 @@ function str(v: unknown): string | undefined {
   return JSON.stringify(v);
 }
 
-function holds(c: Condition, f: Fields): boolean {
-  const v = str(getPath(f, c.field));
+function target(name: string): Target {
+  return { name, type: SCHEMA[name], max: STRING_LIMITS[name] ?? 4096 };
+}
+
+function compileParser(p: ParserSpec): (raw: string) => ParseResult {
+  const options = p.options ?? {};
+  if (p.kind === 'regexp' && typeof options.pattern === 'string') {
+    // Resolve the pattern once instead of per event.
+    const re = compileUserRegexp(options.pattern, typeof options.flags === 'string' ? options.flags : '');
+    if (typeof re !== 'string') {
+      const pat = { ...options, pattern: options.pattern } as Record<string, unknown>;
+      return (raw) => parse('regexp', raw, pat);
+    }
+  }
+  return (raw) => parse(p.kind, raw, options);
+}
+
+function compileCondition(c: Condition): (f: Fields) => boolean {
+  const val = (f: Fields) => str(getPath(f, c.field));
   switch (c.op) {
     case 'exists':
-      return v !== undefined && v !== '';
+      return (f) => {
+        const v = val(f);
+        return v !== undefined && v !== '';
+      };
     case 'equals':
-      return v === c.value;
+      return (f) => val(f) === c.value;
     case 'in':
-      return v !== undefined && Array.isArray(c.value) && c.value.includes(v);
+      return (f) => {
+        const v = val(f);
+        return v !== undefined && Array.isArray(c.value) && c.value.includes(v);
+      };
     case 'prefix':
-      return v !== undefined && typeof c.value === 'string' && v.startsWith(c.value);
+      return (f) => {
+        const v = val(f);
+        return v !== undefined && typeof c.value === 'string' && v.startsWith(c.value);
+      };
     case 'contains':
-      return v !== undefined && typeof c.value === 'string' && v.includes(c.value);
+      return (f) => {
+        const v = val(f);
+        return v !== undefined && typeof c.value === 'string' && v.includes(c.value);
+      };
     case 'regexp': {
-      if (v === undefined || typeof c.value !== 'string') return false;
-      const re = compileUserRegexp(c.value);
-      return typeof re !== 'string' && re.test(v);
+      const re = typeof c.value === 'string' ? compileUserRegexp(c.value) : 'no pattern';
+      return (f) => {
+        const v = val(f);
+        return v !== undefined && typeof re !== 'string' && re.test(v);
+      };
     }
   }
 }
 
-function assign(event: NormalizedEvent, target: string, value: unknown, warnings: string[]): boolean {
-  const type = SCHEMA[target];
-  if (!type) return false;
-  const v = coerce(type, value, STRING_LIMITS[target] ?? 4096);
+function compileMapping(rules: MappingRule[] | undefined): CompiledMapping[] {
+  return (rules ?? []).map((r) => ({ sources: Array.isArray(r.source) ? r.source : [r.source], target: target(r.target), conversions: r.conversions ?? [] }));
+}
+
+const compiledCache = new WeakMap<NormalizerDef, Compiled>();
+
+function compile(def: NormalizerDef): Compiled {
+  let c = compiledCache.get(def);
+  if (c) return c;
+  const dict = def.autoMap === 'cef' ? (k: string) => CEF_HEADER_TO_SCHEMA[k] ?? CEF_TO_SCHEMA.get(k) : def.autoMap === 'leef' ? (k: string) => LEEF_TO_SCHEMA.get(k) : null;
+  const targets = new Map<string, Target>();
+  c = {
+    id: def.id,
+    parse: compileParser(def.parser),
+    extra: (def.extra ?? []).map((x) => ({
+      name: x.name ?? x.parser.kind,
+      when: (x.when ?? []).map(compileCondition),
+      field: x.field,
+      parse: compileParser(x.parser),
+      prefix: x.prefix ?? '',
+      constants: Object.entries(x.constants ?? {}).map(([k, v]): [Target, unknown] => [target(k), v]),
+      mapping: compileMapping(x.mapping),
+    })),
+    constants: Object.entries(def.constants ?? {}).map(([k, v]): [Target, unknown] => [target(k), v]),
+    autoMap: dict
+      ? (k) => {
+          let t = targets.get(k);
+          if (t === undefined && !targets.has(k)) {
+            const name = dict(k);
+            t = name ? target(name) : undefined;
+            targets.set(k, t as Target);
+          }
+          return t;
+        }
+      : null,
+    mapping: compileMapping(def.mapping),
+    keepRaw: def.keepRaw,
+    keepExtra: def.keepExtra !== false,
+  };
+  compiledCache.set(def, c);
+  return c;
+}
+
+function assign(event: NormalizedEvent, t: Target, value: unknown, warnings: string[]): boolean {
+  if (t.type === undefined) return false;
+  const v = t.type === 'string' && typeof value === 'string' && value.length <= t.max ? value : coerce(t.type, value, t.max);
   if (v === undefined) {
-    warnings.push(`${target}: dropped invalid ${type} ${JSON.stringify(String(value)).slice(0, 80)}`);
+    warnings.push(`${t.name}: dropped invalid ${t.type} ${JSON.stringify(String(value)).slice(0, 80)}`);
     return false;
   }
-  event[target] = v;
+  event[t.name] = v;
   return true;
 }
 
-function applyMapping(rules: MappingRule[], f: Fields, event: NormalizedEvent, used: Set<string>, warnings: string[]): void {
-  for (const r of rules) {
-    const sources = Array.isArray(r.source) ? r.source : [r.source];
+function applyMapping(rules: CompiledMapping[], f: Fields, event: NormalizedEvent, used: Set<string>, warnings: string[]): void {
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
     let value: string | undefined;
-    for (const s of sources) {
-      const v = str(getPath(f, s));
+    for (let s = 0; s < r.sources.length; s++) {
+      const v = str(getPath(f, r.sources[s]));
       if (v !== undefined && v !== '') {
         value = v;
-        used.add(s);
+        used.add(r.sources[s]);
         break;
       }
     }
     if (value === undefined) continue;
-    for (const c of r.conversions ?? []) {
-      value = convert(value, c);
-      if (value === undefined) break;
-    }
+    for (let k = 0; k < r.conversions.length && value !== undefined; k++) value = convert(value, r.conversions[k]);
     if (value !== undefined && value !== '') assign(event, r.target, value, warnings);
   }
 }
 
 /** Normalizes one raw event. Never throws: a failure is `{ok:false}` (a counted parse error). */
 export function normalize(def: NormalizerDef, raw: string): NormalizeResult {
+  let c: Compiled | undefined;
   try {
-    const main = parse(def.parser.kind, raw, def.parser.options ?? {});
-    if (!main.ok) return { ok: false, error: `${def.id}: ${main.error}` };
+    c = compile(def);
+    const main = c.parse(raw);
+    if (!main.ok) return { ok: false, error: `${c.id}: ${main.error}` };
     const original: Fields = main.fields;
     const warnings: string[] = [];
     const event: NormalizedEvent = {};
     const used = new Set<string>();
-    const extraMappings: MappingRule[] = [];
-    for (const x of def.extra ?? []) {
-      if (!(x.when ?? []).every((c) => holds(c, original))) continue;
+    let extraMappings: CompiledMapping[] | null = null;
+    for (const x of c.extra) {
+      let pass = true;
+      for (let i = 0; i < x.when.length && pass; i++) pass = x.when[i](original);
+      if (!pass) continue;
       const input = x.field === undefined ? raw : str(getPath(original, x.field));
       if (input === undefined) continue;
-      const sub = parse(x.parser.kind, input, x.parser.options ?? {});
+      const sub = x.parse(input);
       if (!sub.ok) {
-        warnings.push(`extra rule ${x.name ?? x.parser.kind}: ${sub.error}`);
+        warnings.push(`extra rule ${x.name}: ${sub.error}`);
         continue;
       }
-      for (const [k, v] of Object.entries(sub.fields)) original[x.prefix ? `${x.prefix}${k}` : k] = v;
-      for (const [k, v] of Object.entries(x.constants ?? {})) assign(event, k, v, warnings);
-      extraMappings.push(...(x.mapping ?? []));
+      for (const k in sub.fields) original[x.prefix + k] = sub.fields[k];
+      for (const [t, v] of x.constants) assign(event, t, v, warnings);
+      if (x.mapping.length) (extraMappings ??= []).push(...x.mapping);
     }
-    for (const [k, v] of Object.entries(def.constants ?? {})) assign(event, k, v, warnings);
-    if (def.autoMap === 'cef') {
-      for (const [k, v] of Object.entries(original)) {
-        const target = CEF_HEADER_TO_SCHEMA[k] ?? CEF_TO_SCHEMA.get(k);
-        if (target && str(v) !== '' && assign(event, target, v, warnings)) used.add(k);
-      }
-    } else if (def.autoMap === 'leef') {
-      for (const [k, v] of Object.entries(original)) {
-        const target = LEEF_TO_SCHEMA.get(k);
-        if (target && str(v) !== '' && assign(event, target, v, warnings)) used.add(k);
+    for (const [t, v] of c.constants) assign(event, t, v, warnings);
+    if (c.autoMap !== null) {
+      for (const k in original) {
+        const t = c.autoMap(k);
+        if (t === undefined) continue;
+        const v = original[k];
+        if (v === undefined || v === null || v === '') continue;
+        if (assign(event, t, v, warnings)) used.add(k);
       }
     }
-    applyMapping(def.mapping ?? [], original, event, used, warnings);
-    applyMapping(extraMappings, original, event, used, warnings);
-    if (def.keepExtra !== false) {
-      const extra: Record<string, string> = {};
-      for (const [k, v] of Object.entries(original)) {
-        if (used.has(k) || v === null || v === undefined || v instanceof Uint8Array) continue;
-        const s = str(v);
-        if (s !== undefined && s !== '') extra[k] = s;
+    applyMapping(c.mapping, original, event, used, warnings);
+    if (extraMappings) applyMapping(extraMappings, original, event, used, warnings);
+    if (c.keepExtra) {
+      let extra: Record<string, string> | undefined;
+      for (const k in original) {
+        const v = original[k];
+        if (v === null || v === undefined || v === '' || used.has(k) || v instanceof Uint8Array) continue;
+        const s = typeof v === 'string' ? v : str(v);
+        if (s === undefined || s === '') continue;
+        (extra ??= {})[k] = s;
       }
-      if (Object.keys(extra).length > 0) event.Extra = extra;
+      if (extra) event.Extra = extra;
     }
-    if (def.keepRaw === 'always' || (def.keepRaw === 'errors' && warnings.length > 0)) event.Raw = raw;
+    if (c.keepRaw === 'always' || (c.keepRaw === 'errors' && warnings.length > 0)) event.Raw = raw;
     return { ok: true, event, original, warnings };
   } catch (err) {
-    return { ok: false, error: `${def.id}: normalizer error: ${(err as Error).message}` };
+    return { ok: false, error: `${c?.id ?? def.id}: normalizer error: ${(err as Error).message}` };
   }
 }

@@ -13,80 +13,91 @@ export interface CefOptions {
 }
 
 export const CEF_HEADER_KEYS = ['cefVersion', 'deviceVendor', 'deviceProduct', 'deviceVersion', 'deviceEventClassId', 'name', 'severity'] as const;
+const HEADER_SET: ReadonlySet<string> = new Set(CEF_HEADER_KEYS);
 
-const KEY_CHAR = /[A-Za-z0-9_.\-\[\],]/;
 const CUSTOM_SLOT = /^(cs\d+|cn\d+|cfp\d+|c6a\d+|deviceCustom(?:String|Number|FloatingPoint|IPv6Address|Date)\d+|flexString\d+|flexNumber\d+|flexDate\d+)$/;
+
+function unescapeHeader(v: string): string {
+  return v.indexOf('\\') === -1 ? v : v.replace(/\\([|\\])/g, '$1');
+}
 
 /** Splits the 7 header fields; returns them and the extension offset, or an error. */
 function readHeader(s: string, start: number): { fields: string[]; ext: number } | string {
   const fields: string[] = [];
-  let cur = '';
+  let from = start;
   let i = start;
-  while (i < s.length && fields.length < 7) {
-    const c = s[i];
-    if (c === '\\' && (s[i + 1] === '|' || s[i + 1] === '\\')) {
-      cur += s[i + 1];
-      i += 2;
-    } else if (c === '|') {
-      fields.push(cur);
-      cur = '';
-      i++;
-    } else {
-      cur += c;
-      i++;
+  while (fields.length < 7) {
+    const p = s.indexOf('|', i);
+    if (p === -1) return `CEF header has ${fields.length} of 7 fields`;
+    // A pipe preceded by an odd number of backslashes is escaped.
+    let b = 0;
+    while (p - 1 - b >= from && s.charCodeAt(p - 1 - b) === 92) b++;
+    if (b % 2 === 1) {
+      i = p + 1;
+      continue;
     }
+    fields.push(unescapeHeader(s.slice(from, p)));
+    from = i = p + 1;
   }
-  if (fields.length < 7) return `CEF header has ${fields.length} of 7 fields`;
-  return { fields, ext: i };
+  return { fields, ext: from };
 }
 
+/** `\n` and `\r` are line breaks; `\\`, `\=` (and a custom separator) are literal; any other backslash stays. */
 function unescapeValue(v: string, valueSep: string): string {
-  if (v.indexOf('\\') === -1) return v;
+  let i = v.indexOf('\\');
+  if (i === -1) return v;
   let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i];
-    if (c !== '\\' || i === v.length - 1) {
-      out += c;
-      continue;
-    }
+  let run = 0;
+  while (i !== -1 && i < v.length - 1) {
     const n = v[i + 1];
-    if (n === '\\' || n === valueSep || n === '=') out += n;
-    else if (n === 'n') out += '\n';
-    else if (n === 'r') out += '\r';
-    else {
-      out += c; // unknown escape: keep the backslash literally
+    const rep = n === '\\' || n === '=' || n === valueSep ? n : n === 'n' ? '\n' : n === 'r' ? '\r' : null;
+    if (rep === null) {
+      i = v.indexOf('\\', i + 1);
       continue;
     }
-    i++;
+    out += v.slice(run, i) + rep;
+    run = i + 2;
+    i = v.indexOf('\\', run);
   }
-  return out;
+  return out + v.slice(run);
+}
+
+function isKeyChar(c: number): boolean {
+  // [A-Za-z0-9_.\-\[\],]
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45 || c === 91 || c === 93 || c === 44;
 }
 
 /** Parses the extension into ordered pairs. */
 export function parseCefExtension(ext: string, pairSep = ' ', valueSep = '='): Array<[string, string]> | string {
-  // Positions of unescaped value separators that are preceded by a key that starts after a pair separator.
-  const bounds: Array<{ keyStart: number; sep: number }> = [];
-  for (let i = 0; i < ext.length; i++) {
-    const c = ext[i];
-    if (c === '\\') {
-      i++;
-      continue;
+  // A key starts after a pair separator (or at the start) and ends at an unescaped value separator.
+  const keyStarts: number[] = [];
+  const seps: number[] = [];
+  let i = ext.indexOf(valueSep);
+  while (i !== -1) {
+    let b = 0;
+    while (i - 1 - b >= 0 && ext.charCodeAt(i - 1 - b) === 92) b++;
+    if (b % 2 === 0) {
+      let k = i;
+      while (k > 0 && isKeyChar(ext.charCodeAt(k - 1))) k--;
+      if (k < i && (k === 0 || ext.startsWith(pairSep, k - pairSep.length))) {
+        keyStarts.push(k);
+        seps.push(i);
+      }
     }
-    if (c !== valueSep) continue;
-    let k = i;
-    while (k > 0 && KEY_CHAR.test(ext[k - 1])) k--;
-    if (k === i) continue; // no key before `=`: the `=` belongs to a value
-    if (k > 0 && ext.slice(k - pairSep.length, k) !== pairSep) continue;
-    bounds.push({ keyStart: k, sep: i });
+    i = ext.indexOf(valueSep, i + 1);
   }
-  const lead = bounds.length > 0 ? ext.slice(0, bounds[0].keyStart) : ext;
+  const lead = keyStarts.length > 0 ? ext.slice(0, keyStarts[0]) : ext;
   if (lead.trim() !== '') return 'CEF extension does not start with key=value';
   const pairs: Array<[string, string]> = [];
-  for (let b = 0; b < bounds.length; b++) {
-    const key = ext.slice(bounds[b].keyStart, bounds[b].sep);
-    const end = b + 1 < bounds.length ? bounds[b + 1].keyStart - pairSep.length : ext.length;
-    let raw = ext.slice(bounds[b].sep + 1, Math.max(end, bounds[b].sep + 1));
-    if (pairSep === ' ') raw = raw.replace(/[ \t]+$/, '');
+  for (let n = 0; n < keyStarts.length; n++) {
+    const key = ext.slice(keyStarts[n], seps[n]);
+    const end = n + 1 < keyStarts.length ? keyStarts[n + 1] - pairSep.length : ext.length;
+    let raw = ext.slice(seps[n] + 1, Math.max(end, seps[n] + 1));
+    if (pairSep === ' ') {
+      let e = raw.length;
+      while (e > 0 && (raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+      if (e !== raw.length) raw = raw.slice(0, e);
+    }
     pairs.push([key, unescapeValue(raw, valueSep)]);
   }
   return pairs;
@@ -117,7 +128,7 @@ export function parseCef(raw: string, opts: CefOptions = {}): ParseResult {
     const at = raw.indexOf('CEF:');
     if (at === -1) return fail('no CEF: signature');
     // A raw line break means several events were glued together (decision: reject, like logstash).
-    if (/[\r\n]/.test(raw)) return fail('raw line break inside a CEF event (split lines first)');
+    if (raw.indexOf('\n') !== -1 || raw.indexOf('\r') !== -1) return fail('raw line break inside a CEF event (split lines first)');
     const h = readHeader(raw, at + 4);
     if (typeof h === 'string') return fail(h);
     const [version] = h.fields;
@@ -129,10 +140,11 @@ export function parseCef(raw: string, opts: CefOptions = {}): ParseResult {
       if (typeof pairs === 'string') return fail(pairs);
     }
     const fields: Fields = {};
-    CEF_HEADER_KEYS.forEach((k, idx) => (fields[k] = h.fields[idx]));
-    for (const [k, v] of pairs) {
+    for (let idx = 0; idx < 7; idx++) fields[CEF_HEADER_KEYS[idx]] = h.fields[idx];
+    for (let n = 0; n < pairs.length; n++) {
+      const k = pairs[n][0];
       // Extension keys never overwrite the header (a Check Point `version=5` stays separate).
-      fields[(CEF_HEADER_KEYS as readonly string[]).includes(k) ? `ext.${k}` : k] = v;
+      fields[HEADER_SET.has(k) ? `ext.${k}` : k] = pairs[n][1];
     }
     const prefix = raw.slice(0, at).trim();
     if (prefix) fields.syslogPrefix = prefix;

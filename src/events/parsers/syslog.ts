@@ -112,26 +112,28 @@ function readStructuredData(s: string, i: number, strict: boolean): Sd | string 
       if (s[j] !== '"') return 'expecting a structured data parameter (`key="value"`)';
       j++;
       let value = '';
+      // Copy runs between escapes in one slice instead of character by character.
+      let run = j;
       for (;;) {
         if (j >= s.length) return 'unterminated structured data parameter value';
-        const c = s[j];
-        if (c === '\\') {
+        const c = s.charCodeAt(j);
+        if (c === 92) {
           const n = s[j + 1];
           if (n === '"' || n === '\\' || n === ']') {
-            value += n;
+            value += s.slice(run, j) + n;
             j += 2;
+            run = j;
             continue;
           }
           if (strict) return 'expecting chars `]`, `"`, and `\\` to be escaped within param value';
-          value += c;
           j++;
           continue;
         }
-        if (c === '"') break;
-        if (c === ']' && strict) return 'expecting chars `]`, `"`, and `\\` to be escaped within param value';
-        value += c;
+        if (c === 34) break;
+        if (c === 93 && strict) return 'expecting chars `]`, `"`, and `\\` to be escaped within param value';
         j++;
       }
+      value += s.slice(run, j);
       params[name] = value;
       i = j + 1;
       if (strict && s[i] !== ' ' && s[i] !== ']') return 'expecting a structured data parameter (`key="value"`)';

@@ -1,6 +1,6 @@
 // The Sigma condition grammar: `or` < `and` < `not` < `1 of` / `all of` < parentheses.
 // `them` means every search identifier except those starting with `_`; patterns use `*`.
-import type { Node } from './types.ts';
+import type { Node, Witness } from './types.ts';
 
 type Tok = { k: 'id'; v: string } | { k: 'and' | 'or' | 'not' | '(' | ')' } | { k: 'of'; quant: 'one' | 'all' };
 
@@ -110,36 +110,45 @@ export function evaluate(node: Node, ctx: Parameters<Extract<Node, { t: 'leaf' }
   }
 }
 
+/** Quality of a group: longer shortest literal and fewer literals prune more candidates. */
+function groupScore(g: string[]): number {
+  let min = Infinity;
+  for (const l of g) min = Math.min(min, l.length);
+  return min * 100 - g.length;
+}
+
+const MAX_GROUPS = 4;
+
 /**
- * Literal witnesses: lower-cased strings of which at least one must occur in the event text for
- * the node to match, or null when no such set is known (then the rule is always a candidate).
+ * Literal witnesses in conjunctive form: for the node to match, every group must have one of its
+ * lower-cased literals in the event text. null = no usable requirement (always a candidate).
  */
-export function witnesses(node: Node): string[] | null {
+export function witnesses(node: Node): Witness | null {
   switch (node.t) {
     case 'leaf':
-      return node.witness;
+      return node.witness === null ? null : [node.witness];
     case 'const':
-      return node.v ? null : [];
     case 'not':
       return null;
     case 'or': {
-      const all: string[] = [];
+      // One group: the union of each alternative's best group.
+      const union: string[] = [];
       for (const c of node.c) {
         const w = witnesses(c);
-        if (w === null) return null;
-        all.push(...w);
+        if (w === null || w.length === 0) return null;
+        const best = w.reduce((a, b) => (groupScore(b) > groupScore(a) ? b : a));
+        union.push(...best);
       }
-      return [...new Set(all)];
+      return [[...new Set(union)]];
     }
     case 'and': {
-      let best: string[] | null = null;
+      const groups: string[][] = [];
       for (const c of node.c) {
         const w = witnesses(c);
-        if (w === null) continue;
-        // Prefer fewer, longer literals: they prune more candidates.
-        if (best === null || w.length < best.length || (w.length === best.length && Math.min(...w.map((s) => s.length)) > Math.min(...best.map((s) => s.length)))) best = w;
+        if (w !== null) groups.push(...w);
       }
-      return best;
+      if (groups.length === 0) return null;
+      return groups.sort((a, b) => groupScore(b) - groupScore(a)).slice(0, MAX_GROUPS);
     }
   }
 }

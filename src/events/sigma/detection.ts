@@ -30,11 +30,31 @@ function toText(v: unknown): string | undefined {
 }
 
 /** The event value(s) of a field as strings; arrays match element-wise. */
-function eventStrings(v: unknown): string[] | undefined {
+export function eventStrings(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (Array.isArray(v)) return v.map((x) => toText(x)).filter((x): x is string => x !== undefined);
   const s = toText(v);
   return s === undefined ? undefined : [s];
+}
+
+/** Any (or, with `all`, every) value's alternatives match one of the event strings. Plain loops: hot path. */
+function matchValues(matchers: StringMatcher[][], vals: readonly string[], all: boolean): boolean {
+  for (let i = 0; i < matchers.length; i++) {
+    const alts = matchers[i];
+    let hit = false;
+    for (let a = 0; a < alts.length && !hit; a++) {
+      const m = alts[a];
+      for (let k = 0; k < vals.length; k++) {
+        if (m(vals[k])) {
+          hit = true;
+          break;
+        }
+      }
+    }
+    if (hit && !all) return true;
+    if (!hit && all) return false;
+  }
+  return all;
 }
 
 interface ValueSpec {
@@ -132,11 +152,16 @@ export function compileFieldItem(field: string, modifiers: string[], rawValue: u
       return re;
     });
     const test = (ctx: EvalContext) => {
-      const ev = eventStrings(get(ctx));
+      const ev = ctx.strings(field, false);
       if (!ev) return false;
       // Bounded input: a regex never sees more than MAX_REGEXP_INPUT characters of one value.
-      const hit = (re: RegExp) => ev.some((s) => re.test(s.length > MAX_REGEXP_INPUT ? s.slice(0, MAX_REGEXP_INPUT) : s));
-      return all ? res.every(hit) : res.some(hit);
+      for (let i = 0; i < res.length; i++) {
+        let hit = false;
+        for (let k = 0; k < ev.length && !hit; k++) hit = res[i].test(ev[k].length > MAX_REGEXP_INPUT ? ev[k].slice(0, MAX_REGEXP_INPUT) : ev[k]);
+        if (hit && !all) return true;
+        if (!hit && all) return false;
+      }
+      return all;
     };
     return { t: 'leaf', witness: null, test: neq ? (ctx) => !test(ctx) : test };
   }
@@ -213,27 +238,22 @@ export function compileFieldItem(field: string, modifiers: string[], rawValue: u
     specs.push({ variants });
   }
   const matchers = specs.map((s) => s.variants.map((t) => compileTokens(t, cased)));
-  const isNull = (v: unknown) => v === undefined || v === null || v === '';
 
   if (field === '') {
     // Keyword search: any string value of the event contains the keyword.
     const kw = specs.map((s) => s.variants.map((t) => compileTokens([{ w: '*' }, ...t, { w: '*' }], cased)));
-    const test = (ctx: EvalContext) => {
-      const vals = ctx.values();
-      const hit = (alts: StringMatcher[]) => alts.some((m) => vals.some(m));
-      return all ? kw.every(hit) : kw.some(hit);
-    };
+    const test = (ctx: EvalContext) => matchValues(kw, ctx.values(), all);
     return { t: 'leaf', witness: neq ? null : witnessOf(specs, all), test: neq ? (ctx) => !test(ctx) : test };
   }
 
   const test = (ctx: EvalContext) => {
-    const raw = get(ctx);
-    if (hasNull && isNull(raw)) return true;
-    const ev = eventStrings(raw);
-    if (!ev || matchers.length === 0) return false;
-    const norm = cased ? ev : ev.map((s) => s.toLowerCase());
-    const hit = (alts: StringMatcher[]) => alts.some((m) => norm.some(m));
-    return all ? matchers.every(hit) : matchers.some(hit);
+    if (hasNull) {
+      const raw = ctx.get(field);
+      if (raw === undefined || raw === null || raw === '') return true;
+    }
+    const vals = ctx.strings(field, !cased);
+    if (vals === undefined || matchers.length === 0) return false;
+    return matchValues(matchers, vals, all);
   };
   const witness = neq || hasNull ? null : witnessOf(specs, all);
   return { t: 'leaf', witness, test: neq ? (ctx) => !test(ctx) : test };

@@ -4,6 +4,7 @@ import { getPath } from '../types.ts';
 import { evaluate, witnesses } from './condition.ts';
 import { AhoCorasick } from './aho-corasick.ts';
 import { mitreFromTags } from './mitre.ts';
+import { eventStrings } from './detection.ts';
 import type { EvalContext, LogSource, Match, Node, SigmaFilter, SigmaRule } from './types.ts';
 
 export interface FieldMapping {
@@ -30,14 +31,63 @@ interface CompiledRule {
   tactics: string[];
 }
 
+/** Per-route pre-filter state of one rule (mutable scratch fields avoid allocations per event). */
+interface Candidate {
+  c: CompiledRule;
+  /** Bit mask with one bit per witness group; the rule is a candidate when all bits are set. */
+  full: number;
+  mask: number;
+  stamp: number;
+  queued: number;
+}
+
 interface Route {
   rules: CompiledRule[];
   /** Rules without witnesses: always evaluated. */
   always: CompiledRule[];
   ac: AhoCorasick | null;
-  /** literal index → rules that list it. */
-  literalRules: CompiledRule[][];
-  resolve: (field: string) => string[];
+  /** literal index → (candidate, group bit) pairs. */
+  literalRules: Array<Array<{ k: Candidate; bit: number }>>;
+  resolve: Map<string, string[]>;
+}
+
+/** Evaluation context of one event: field lookups through the route's mapping, cached strings. */
+class Ctx implements EvalContext {
+  private cache: Map<string, readonly string[] | undefined> | null = null;
+  private lowered: string[] | null = null;
+  constructor(
+    private readonly event: Record<string, unknown>,
+    private readonly resolve: Map<string, string[]>,
+    readonly placeholders: Readonly<Record<string, readonly string[]>>,
+  ) {}
+
+  get(field: string): unknown {
+    const paths = this.resolve.get(field);
+    if (paths === undefined) return getPath(this.event, field);
+    for (let i = 0; i < paths.length; i++) {
+      const v = getPath(this.event, paths[i]);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  strings(field: string, lower: boolean): readonly string[] | undefined {
+    const key = lower ? field : `\u0000${field}`;
+    if (this.cache === null) this.cache = new Map();
+    else if (this.cache.has(key)) return this.cache.get(key);
+    let v = eventStrings(this.get(field));
+    if (v !== undefined && lower) for (let i = 0; i < v.length; i++) v[i] = v[i].toLowerCase();
+    this.cache.set(key, v);
+    return v;
+  }
+
+  values(): string[] {
+    if (this.lowered === null) {
+      this.lowered = [];
+      collectStrings(this.event, this.lowered, 0);
+    }
+    return this.lowered;
+  }
 }
 
 function lsMatches(want: LogSource, have: LogSource): boolean {
@@ -58,6 +108,7 @@ export class SigmaEngine {
   private readonly routes = new Map<string, Route>();
   private readonly opts: SigmaEngineOptions;
   private readonly placeholders: Readonly<Record<string, readonly string[]>>;
+  private stamp = 0;
 
   constructor(rules: SigmaRule[], opts: SigmaEngineOptions = {}) {
     this.opts = opts;
@@ -85,28 +136,31 @@ export class SigmaEngine {
       if (!lsMatches(fm.logsource, ls)) continue;
       for (const [k, v] of Object.entries(fm.map)) map[k] = Array.isArray(v) ? v : [v];
     }
-    const resolve = (field: string) => map[field] ?? [field];
+    const resolve = new Map(Object.entries(map));
     const always: CompiledRule[] = [];
     const literals: string[] = [];
-    const literalRules: CompiledRule[][] = [];
+    const literalRules: Route['literalRules'] = [];
     const index = new Map<string, number>();
     const usePrefilter = this.opts.prefilter !== false && this.opts.routing !== false;
     for (const c of rules) {
       const w = usePrefilter ? witnesses(c.node) : null;
-      if (w === null) {
+      if (w === null || w.length === 0 || w.some((g) => g.length === 0)) {
         always.push(c);
         continue;
       }
-      for (const lit of w) {
-        let i = index.get(lit);
-        if (i === undefined) {
-          i = literals.length;
-          index.set(lit, i);
-          literals.push(lit);
-          literalRules.push([]);
+      const k: Candidate = { c, full: (1 << w.length) - 1, mask: 0, stamp: 0, queued: 0 };
+      w.forEach((group, gi) => {
+        for (const lit of group) {
+          let i = index.get(lit);
+          if (i === undefined) {
+            i = literals.length;
+            index.set(lit, i);
+            literals.push(lit);
+            literalRules.push([]);
+          }
+          literalRules[i].push({ k, bit: 1 << gi });
         }
-        literalRules[i].push(c);
-      }
+      });
     }
     r = { rules, always, ac: literals.length ? new AhoCorasick(literals) : null, literalRules, resolve };
     if (this.routes.size > 1000) this.routes.clear();
@@ -123,33 +177,31 @@ export class SigmaEngine {
     };
     const route = this.route(ls);
     if (route.rules.length === 0) return [];
-    let lowered: string[] | null = null;
-    const values = () => {
-      if (lowered === null) {
-        lowered = [];
-        collectStrings(event, lowered, 0);
-      }
-      return lowered;
-    };
-    const ctx: EvalContext = {
-      get: (field) => {
-        for (const p of route.resolve(field)) {
-          const v = getPath(event, p);
-          if (v !== undefined) return v;
-        }
-        return undefined;
-      },
-      values,
-      placeholders: this.placeholders,
-    };
-    let candidates: Iterable<CompiledRule>;
+    const ctx = new Ctx(event, route.resolve, this.placeholders);
+    let candidates: CompiledRule[];
     if (route.ac) {
-      const set = new Set<CompiledRule>(route.always);
-      const hay = values().join('\n');
-      route.ac.scan(hay, (i) => {
-        for (const c of route.literalRules[i]) set.add(c);
-      });
-      candidates = set;
+      const stamp = ++this.stamp;
+      candidates = route.always.slice();
+      const lists = route.literalRules;
+      const values = ctx.values();
+      const hit = (i: number) => {
+        const list = lists[i];
+        for (let j = 0; j < list.length; j++) {
+          const e = list[j];
+          const k = e.k;
+          if (k.stamp !== stamp) {
+            k.stamp = stamp;
+            k.mask = 0;
+          }
+          k.mask |= e.bit;
+          if (k.mask === k.full && k.queued !== stamp) {
+            k.queued = stamp;
+            candidates.push(k.c);
+          }
+        }
+      };
+      // Literals never span two values, so each value is scanned on its own.
+      for (let i = 0; i < values.length; i++) route.ac.scan(values[i], hit);
     } else candidates = route.always;
     const out: Match[] = [];
     for (const c of candidates) {

@@ -10,6 +10,8 @@ export interface LogSource {
 export interface EvalContext {
   /** Value of a Sigma field name in the event (field mappings applied). */
   get(field: string): unknown;
+  /** The field's value(s) as strings (arrays element-wise), lower-cased if asked; cached per event. */
+  strings(field: string, lower: boolean): readonly string[] | undefined;
   /** All string values of the event, lower-cased, for keyword search. */
   values(): string[];
   /** Placeholder values for the `expand` modifier. */
@@ -22,6 +24,9 @@ export type Node =
   | { t: 'not'; c: Node }
   | { t: 'const'; v: boolean }
   | { t: 'leaf'; test: (ctx: EvalContext) => boolean; /** lower-cased substrings of which one must occur when this leaf matches (null = unknown) */ witness: string[] | null };
+
+/** Pre-filter requirement in conjunctive form: every group needs one of its literals in the event. */
+export type Witness = string[][];
 
 export interface SigmaRule {
   kind: 'rule';
