@@ -27,6 +27,15 @@ parentPort.on('message', (msg) => {
       }
       return;
     }
+    if (op === 'evalAll') {
+      // Several programs over the same inputs in ONE jq run: each input is parsed once and
+      // yields one line, an array with one {"v"|"e"} per program. This is how triggers scale.
+      const parts = msg.programs.map((p) => `(try {v: [${p}]} catch {e: (. | tostring)})`);
+      const out = msg.input ? jq.raw(msg.input, `[${parts.join(', ')}]`, ['-c']) : '';
+      const lines = out.split('\n').filter((l) => l.length > 0);
+      parentPort.postMessage({ id, ok: true, result: lines.map((l) => JSON.parse(l)) });
+      return;
+    }
     // op === 'eval': one program over many inputs in a single jq run; each input yields exactly
     // one line: {"v": [outputs…]} or {"e": "message"}.
     const wrapped = `try {v: [${msg.program}]} catch {e: (. | tostring)}`;

@@ -93,6 +93,17 @@ export class Jq {
     return lines.map((l) => ('v' in l ? { ok: true, values: l.v } : { ok: false, error: l.e }));
   }
 
+  /**
+   * Many programs over many inputs in one jq run (inputs parsed once): result[i][j] is program
+   * j on input i. Inputs are passed as JSON text so the worker does not copy objects.
+   */
+  async evalAll(programs: string[], inputs: unknown[]): Promise<JqResult[][]> {
+    if (inputs.length === 0 || programs.length === 0) return inputs.map(() => []);
+    const input = inputs.map((x) => JSON.stringify(x)).join('\n');
+    const lines = await this.call<({ v: unknown[] } | { e: string })[][]>({ op: 'evalAll', programs, input });
+    return lines.map((row) => row.map((l) => ('v' in l ? { ok: true as const, values: l.v } : { ok: false as const, error: l.e })));
+  }
+
   /** The first output of a program on one input; throws JqError with jq's message. */
   async first(program: string, input: unknown): Promise<unknown> {
     const [res] = await this.evalMany(program, [input]);

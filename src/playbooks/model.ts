@@ -133,7 +133,7 @@ export async function validatePlaybook(raw: unknown, jq: Jq): Promise<PlaybookDe
   const steps = validateSteps(raw.steps, 'body.steps', ids, programs, () => ++count);
   for (const { path, program } of programs) {
     const error = await jq.check(program);
-    if (error) throw invalidField(path, `jq: ${error}`);
+    if (error) throw invalidField(path, error.startsWith("jq:") ? error : `jq: ${error}`);
   }
   return {
     name,

@@ -153,6 +153,15 @@ interface RunContext {
   actor: Actor;
 }
 
+export interface StartRequest {
+  playbook: Playbook;
+  tenantId: string;
+  itemId: string;
+  trigger: 'auto' | 'training' | 'manual';
+  launcher: Actor;
+  input?: Run['input'];
+}
+
 export interface RunsDeps {
   database: Database;
   audit: AuditLog;
@@ -188,49 +197,71 @@ export class RunsService {
    * Starts a run. Auto and training runs happen once per (playbook, item): a second match
    * returns null. Training runs wait for approval first.
    */
-  async start(input: { playbook: Playbook; tenantId: string; itemId: string; trigger: 'auto' | 'training' | 'manual'; launcher: Actor; input?: Run['input'] }): Promise<Run | null> {
-    const { playbook } = input;
-    const id = newId();
+  async start(request: StartRequest): Promise<Run | null> {
+    const [id] = await this.startMany([request]);
+    return id ? this.get(request.tenantId, id) : null;
+  }
+
+  /** Starts many runs in one transaction (a trigger batch); returns each new run's id or null. */
+  async startMany(requests: StartRequest[]): Promise<(string | null)[]> {
+    if (requests.length === 0) return [];
     const t = now();
-    const training = input.trigger === 'training';
-    const row: RunRow = {
-      id,
-      tenant_id: input.tenantId,
-      playbook_id: playbook.id,
-      playbook_name: playbook.name,
-      playbook_version: playbook.version,
-      definition: JSON.stringify({ ...playbook, id: undefined }),
-      scope: playbook.scope,
-      item_id: input.itemId,
-      trigger: input.trigger,
-      once_key: input.trigger === 'manual' ? null : `${playbook.id}:${input.tenantId}:${input.itemId}`,
-      launcher_kind: input.launcher.kind,
-      launcher_id: input.launcher.id,
-      launcher_name: input.launcher.name,
-      input: JSON.stringify(input.input ?? {}),
-      status: training ? 'awaitingApproval' : 'queued',
-      error: null,
-      approval_deadline: training ? t + TRAINING_APPROVAL_MINUTES * 60_000 : null,
-      decided_by_name: null,
-      created_at: t,
-      started_at: null,
-      deadline: null,
-      finished_at: null,
-    };
+    const rows = requests.map((request): RunRow => {
+      const training = request.trigger === 'training';
+      return {
+        id: newId(),
+        tenant_id: request.tenantId,
+        playbook_id: request.playbook.id,
+        playbook_name: request.playbook.name,
+        playbook_version: request.playbook.version,
+        definition: JSON.stringify({ ...request.playbook, id: undefined }),
+        scope: request.playbook.scope,
+        item_id: request.itemId,
+        trigger: request.trigger,
+        once_key: request.trigger === 'manual' ? null : `${request.playbook.id}:${request.tenantId}:${request.itemId}`,
+        launcher_kind: request.launcher.kind,
+        launcher_id: request.launcher.id,
+        launcher_name: request.launcher.name,
+        input: JSON.stringify(request.input ?? {}),
+        status: training ? 'awaitingApproval' : 'queued',
+        error: null,
+        approval_deadline: training ? t + TRAINING_APPROVAL_MINUTES * 60_000 : null,
+        decided_by_name: null,
+        created_at: t,
+        started_at: null,
+        deadline: null,
+        finished_at: null,
+      };
+    });
     try {
-      await this.db.transaction().execute(async (trx) => {
-        if (row.once_key && (await trx.selectFrom('playbook_runs').select('id').where('once_key', '=', row.once_key).executeTakeFirst())) throw new AlreadyRan();
-        await trx.insertInto('playbook_runs').values(row).execute();
-        if (training) await this.deps.jobs.enqueue(RUN_APPROVAL_JOB, { runId: id }, { runAt: row.approval_deadline!, idempotencyKey: `${RUN_APPROVAL_JOB}:${id}`, tenantId: input.tenantId, trx });
-        else await this.deps.jobs.enqueue(RUN_JOB, { runId: id }, { idempotencyKey: `${RUN_JOB}:${id}`, tenantId: input.tenantId, maxAttempts: 10, trx });
-        await this.deps.audit.append({ actor: input.launcher, tenantId: input.tenantId, action: 'playbook.run.start', target: { kind: 'playbook_run', id }, details: { playbookId: playbook.id, trigger: input.trigger, itemId: input.itemId } }, trx);
+      return await this.db.transaction().execute(async (trx) => {
+        const keys = rows.map((r) => r.once_key).filter((k): k is string => !!k);
+        const taken = new Set(keys.length ? (await trx.selectFrom('playbook_runs').select('once_key').where('once_key', 'in', keys).execute()).map((r) => r.once_key) : []);
+        const out: (string | null)[] = [];
+        for (const row of rows) {
+          if (row.once_key && taken.has(row.once_key)) {
+            out.push(null);
+            continue;
+          }
+          if (row.once_key) taken.add(row.once_key);
+          await trx.insertInto('playbook_runs').values(row).execute();
+          if (row.status === 'awaitingApproval') await this.deps.jobs.enqueue(RUN_APPROVAL_JOB, { runId: row.id }, { runAt: row.approval_deadline!, idempotencyKey: `${RUN_APPROVAL_JOB}:${row.id}`, tenantId: row.tenant_id, trx });
+          else await this.deps.jobs.enqueue(RUN_JOB, { runId: row.id }, { idempotencyKey: `${RUN_JOB}:${row.id}`, tenantId: row.tenant_id, maxAttempts: 10, trx });
+          await this.deps.audit.append({ actor: { kind: row.launcher_kind as Actor['kind'], id: row.launcher_id, name: row.launcher_name }, tenantId: row.tenant_id, action: 'playbook.run.start', target: { kind: 'playbook_run', id: row.id }, details: { playbookId: row.playbook_id, trigger: row.trigger, itemId: row.item_id } }, trx);
+          out.push(row.id);
+        }
+        return out;
       });
     } catch (err) {
-      // A concurrent trigger for the same item can also lose on the unique index.
-      if (err instanceof AlreadyRan || /unique|duplicate/i.test(String((err as Error).message))) return null;
+      // Another process started one of these at the same moment: retry one by one.
+      if (requests.length > 1 && /unique|duplicate/i.test(String((err as Error).message))) {
+        const out: (string | null)[] = [];
+        for (const r of requests) out.push(...(await this.startMany([r]).catch(() => [null])));
+        return out;
+      }
+      if (/unique|duplicate/i.test(String((err as Error).message))) return [null];
       throw err;
     }
-    return this.get(input.tenantId, id);
   }
 
   async get(tenantId: string, id: string): Promise<Run> {
@@ -581,4 +612,3 @@ export class RunsService {
   }
 }
 
-class AlreadyRan extends Error {}

@@ -1,9 +1,9 @@
 import type { Logger } from '../platform/log/index.ts';
 import { SYSTEM_ACTOR } from '../platform/actor.ts';
 import type { AlertsService } from '../alerts/alerts.ts';
-import type { Jq } from './jq.ts';
+import type { Jq, JqResult } from './jq.ts';
 import type { Playbook, PlaybooksService } from './playbooks.ts';
-import type { RunsService } from './runs.ts';
+import type { RunsService, StartRequest } from './runs.ts';
 
 interface Change {
   kind: 'alert' | 'incident';
@@ -85,8 +85,26 @@ export class TriggerEvaluator {
       if (playbooks.length === 0) continue;
       const items = await this.snapshots(tenantId, kind, changes.map((c) => c.id));
       if (items.length === 0) continue;
-      for (const playbook of playbooks) await this.evaluatePlaybook(playbook, tenantId, items);
+      await this.evaluateAll(playbooks, tenantId, items);
     }
+  }
+
+  /** Every playbook's trigger over every item in one jq run; per-playbook runs if that fails. */
+  async evaluateAll(playbooks: Playbook[], tenantId: string, items: { id: string }[]): Promise<number> {
+    let matrix;
+    try {
+      matrix = await this.deps.jq.evalAll(playbooks.map((p) => p.trigger!), items);
+    } catch {
+      let matched = 0;
+      for (const playbook of playbooks) matched += await this.evaluatePlaybook(playbook, tenantId, items);
+      return matched;
+    }
+    this.evaluations += items.length * playbooks.length;
+    let matched = 0;
+    for (let j = 0; j < playbooks.length; j++) {
+      matched += await this.act(playbooks[j], tenantId, items, matrix.map((row) => row[j]));
+    }
+    return matched;
   }
 
   async evaluatePlaybook(playbook: Playbook, tenantId: string, items: { id: string }[]): Promise<number> {
@@ -98,7 +116,12 @@ export class TriggerEvaluator {
       return 0;
     }
     this.evaluations += items.length;
-    let matched = 0;
+    return this.act(playbook, tenantId, items, results);
+  }
+
+  /** Records trigger errors and starts a run for each match. */
+  private async act(playbook: Playbook, tenantId: string, items: { id: string }[], results: (JqResult | undefined)[]): Promise<number> {
+    const starts: StartRequest[] = [];
     for (let i = 0; i < items.length; i++) {
       const r = results[i];
       if (!r) continue;
@@ -107,18 +130,19 @@ export class TriggerEvaluator {
         continue;
       }
       if (r.values[0] !== true) continue;
-      matched++;
-      await this.deps.runs.start({ playbook, tenantId, itemId: items[i].id, trigger: playbook.mode === 'training' ? 'training' : 'auto', launcher: { ...SYSTEM_ACTOR, name: 'trigger' } });
+      starts.push({ playbook, tenantId, itemId: items[i].id, trigger: playbook.mode === 'training' ? 'training' : 'auto', launcher: { ...SYSTEM_ACTOR, name: 'trigger' } });
     }
-    return matched;
+    await this.deps.runs.startMany(starts);
+    return starts.length;
   }
 
   /** The item as the API shows it (the trigger's input). Items deleted meanwhile drop out. */
   private async snapshots(tenantId: string, kind: 'alert' | 'incident', ids: string[]): Promise<{ id: string }[]> {
+    if (kind === 'alert') return this.deps.alerts.getMany(tenantId, ids);
     const out: { id: string }[] = [];
     for (const id of ids) {
       try {
-        out.push(kind === 'alert' ? await this.deps.alerts.get(tenantId, id) : await this.deps.alerts.getIncident(tenantId, id));
+        out.push(await this.deps.alerts.getIncident(tenantId, id));
       } catch {
         /* gone */
       }
