@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { dialectsUnderTest } from './support/db.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { startHttpsRecorder } from './support/https-server.ts';
+import { dumpTables } from './support/dump.ts';
 
 const FINAL = ['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
 
@@ -163,6 +164,21 @@ for (const d of await dialectsUnderTest()) {
       const original = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}`);
       assert.equal(original.body.undoneBy, undo.body.id);
       assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}/undo`, {})).status, 409);
+    });
+
+    test('a password given as an action parameter never reaches history, logs or the database in clear', async () => {
+      const canary = `Canary-Pass-${Date.now()}!`;
+      const ad = await t.call('POST', `/api/v1/tenants/${tenantId}/integrations`, { type: 'ldap', name: 'AD', config: { domainControllers: ['ldaps://127.0.0.1:1'], tlsMode: 'ldaps', baseDn: 'DC=xdr,DC=test', bindAccount: 'admin@xdr.test' }, secrets: { bindPassword: 'x' } });
+      assert.equal(ad.status, 201, JSON.stringify(ad.body));
+      const launch = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId: ad.body.id, action: 'resetPassword', params: { password: canary }, targets: [{ kind: 'account', value: 'alice' }], approval: { required: true } });
+      assert.equal(launch.status, 201, JSON.stringify(launch.body));
+      assert.equal(launch.body.actions[0].params.password, '[secret]');
+      const dump = await dumpTables(t.app.services.database);
+      for (const [table, rows] of dump) for (const r of rows) assert.ok(!r.includes(canary), `${table} holds the password`);
+      assert.ok(!t.logs.text().includes(canary));
+      assert.ok(!JSON.stringify(await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${launch.body.actions[0].id}`)).includes(canary));
+      await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${launch.body.actions[0].id}/cancel`);
+      assert.deepEqual(await t.app.services.vault.getAll({ tenantId, ownerKind: 'response_action', ownerId: launch.body.actions[0].id }), {}, 'a cancelled action leaves no secret behind');
     });
 
     test('bad launches are refused before anything is queued', async () => {

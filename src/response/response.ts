@@ -9,6 +9,7 @@ import { OutboundError } from '../platform/outbound/index.ts';
 import type { IntegrationsService } from '../integrations/framework/instances.ts';
 import type { ActionTarget } from '../integrations/framework/contract.ts';
 import type { AlertsService } from '../alerts/alerts.ts';
+import type { Vault } from '../platform/secrets/index.ts';
 import type { Asset, Observable } from '../alerts/types.ts';
 import { decodeCursor, encodeCursor } from '../alerts/paging.ts';
 import { toResponseAction, type ResponseAction, type ResponseActionRow, type ResponseStatus, type ResponseTables } from './rows.ts';
@@ -80,7 +81,7 @@ export class ResponseService {
   private readonly db: Db;
 
   constructor(
-    private readonly deps: { database: Database; audit: AuditLog; jobs: JobQueue; integrations: IntegrationsService; alerts: AlertsService; leaseMs?: number },
+    private readonly deps: { database: Database; audit: AuditLog; jobs: JobQueue; integrations: IntegrationsService; alerts: AlertsService; vault: Vault; leaseMs?: number },
   ) {
     this.db = deps.database.db.withTables<ResponseTables>() as unknown as Db;
     deps.jobs.register(EXECUTE_JOB, (ctx) => this.execute(ctx as JobContext<{ id: string }>), { concurrency: 8, leaseMs: deps.leaseMs });
@@ -102,6 +103,15 @@ export class ResponseService {
     const prepared = await this.deps.integrations.prepareAction(tenantId, input.instanceId, input.action, [...new Set(targets.map((t) => t.kind))], input.params ?? {});
     const approval = input.approval?.required ?? false;
     const windowMinutes = input.approval?.windowMinutes ?? DEFAULT_APPROVAL_MINUTES;
+    // writeOnly parameters (a password given for a reset) go to the vault; history shows "[secret]".
+    const visibleParams = { ...(prepared.params as Record<string, unknown>) };
+    const secretParams: Record<string, string> = {};
+    for (const name of prepared.secretParams) {
+      if (visibleParams[name] !== undefined) {
+        secretParams[name] = String(visibleParams[name]);
+        visibleParams[name] = '[secret]';
+      }
+    }
     const launchId = input.launchId ?? newId();
     const t = now();
     const ids: string[] = [];
@@ -120,7 +130,7 @@ export class ResponseService {
           target_kind: target.kind,
           target_value: target.value,
           target_attributes: JSON.stringify(target.attributes ?? {}),
-          params: JSON.stringify(prepared.params ?? {}),
+          params: JSON.stringify(visibleParams),
           alert_id: input.alertId ?? (target.attributes?.alertId as string | undefined) ?? null,
           incident_id: input.incidentId ?? null,
           launcher_kind: launcher.kind,
@@ -143,6 +153,7 @@ export class ResponseService {
           finished_at: null,
         };
         await trx.insertInto('response_actions').values(row).execute();
+        for (const [name, value] of Object.entries(secretParams)) await this.deps.vault.set(this.secretRef(tenantId, id), name, value, trx);
         if (approval) await this.deps.jobs.enqueue(EXPIRE_JOB, { id }, { runAt: row.approval_deadline!, idempotencyKey: `${EXPIRE_JOB}:${id}`, tenantId, trx });
         else await this.deps.jobs.enqueue(EXECUTE_JOB, { id }, { idempotencyKey: `${EXECUTE_JOB}:${id}`, tenantId, maxAttempts: MAX_ATTEMPTS, trx });
       }
@@ -232,6 +243,7 @@ export class ResponseService {
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) throw conflict('the action is no longer awaiting approval');
       if (decision === 'approve') await this.deps.jobs.enqueue(EXECUTE_JOB, { id }, { idempotencyKey: `${EXECUTE_JOB}:${id}`, tenantId, maxAttempts: MAX_ATTEMPTS, trx });
+      if (decision === 'reject') await this.deps.vault.remove(this.secretRef(tenantId, id), undefined, trx);
       await this.deps.audit.append({ actor, tenantId, action: `response.${decision}`, target: { kind: 'response_action', id }, details: { action: entry.action, comment: comment ?? null } }, trx);
     });
     return this.get(tenantId, id);
@@ -241,6 +253,7 @@ export class ResponseService {
     const entry = await this.get(tenantId, id);
     const ok = await this.transition(id, ['queued', 'awaitingApproval'], { status: 'cancelled', finished_at: now() });
     if (!ok) throw conflict(`the action is ${entry.status}: only queued or awaiting-approval actions can be cancelled`);
+    await this.deps.vault.remove(this.secretRef(tenantId, id));
     await this.deps.audit.append({ actor, tenantId, action: 'response.cancel', target: { kind: 'response_action', id }, details: { action: entry.action } });
     return this.get(tenantId, id);
   }
@@ -254,7 +267,7 @@ export class ResponseService {
     if (!prepared.undo) throw conflict(`${entry.action} cannot be undone`);
     // A connector that needs more than the original parameters to undo (e.g. the previous
     // group) returns them as output.undoParams.
-    const undoParams = (entry.result?.output as { undoParams?: unknown } | undefined)?.undoParams ?? entry.params;
+    const undoParams = (entry.result?.output as { undoParams?: unknown } | undefined)?.undoParams ?? Object.fromEntries(Object.entries(entry.params as Record<string, unknown>).filter(([, v]) => v !== '[secret]'));
     const launched = await this.launch(
       tenantId,
       { instanceId: entry.instanceId, action: prepared.undo, params: undoParams, targets: [entry.target], alertId: entry.alertId ?? undefined, incidentId: entry.incidentId ?? undefined, approval, undoOf: id } as LaunchInput,
@@ -276,22 +289,34 @@ export class ResponseService {
     }
     const entry = toResponseAction(row);
     try {
-      const result = await ctx.effect('connector-call', () => this.deps.integrations.runAction(entry.tenantId, entry.instanceId, entry.action, entry.target, entry.params, ctx.signal));
+      const secretParams = await this.deps.vault.getAll(this.secretRef(entry.tenantId, entry.id));
+      const params = { ...(entry.params as Record<string, unknown>), ...secretParams };
+      const result = await ctx.effect('connector-call', () => this.deps.integrations.runAction(entry.tenantId, entry.instanceId, entry.action, entry.target, params, ctx.signal));
+      // A given secret is needed once: it leaves the vault when the call is done.
+      if (Object.keys(secretParams).length) await this.deps.vault.remove(this.secretRef(entry.tenantId, entry.id));
       await this.transition(row.id, ['inProgress'], { status: 'succeeded', result: JSON.stringify(result), finished_at: now() });
       return { status: 'succeeded' };
     } catch (err) {
       const retryable = err instanceof OutboundError && err.retryable && !(err instanceof OutcomeUnknownError);
       if (retryable && ctx.attempt < MAX_ATTEMPTS) throw err;
+      await this.deps.vault.remove(this.secretRef(row.tenant_id, row.id));
       await this.transition(row.id, ['inProgress'], { status: 'failed', error: describeFailure(err), finished_at: now() });
       return { status: 'failed' };
     }
   }
 
+  private secretRef(tenantId: string, actionId: string) {
+    return { tenantId, ownerKind: 'response_action', ownerId: actionId };
+  }
+
   private async expire(id: string): Promise<void> {
+    const row = await this.db.selectFrom('response_actions').select('tenant_id').where('id', '=', id).executeTakeFirst();
+    if (row) await this.deps.vault.remove(this.secretRef(row.tenant_id, id));
     await this.transition(id, ['awaitingApproval'], { status: 'timedOut', finished_at: now(), error: 'nobody approved the action within its approval window' });
   }
 
   async purgeTenants(tenantIds: string[], trx: Kysely<any>): Promise<void> {
     await (trx as unknown as Db).deleteFrom('response_actions').where('tenant_id', 'in', tenantIds).execute();
+    // Secret parameters of those actions sit in the vault under the same tenants: the vault's own purge removes them.
   }
 }

@@ -3,13 +3,13 @@ import type { TSchema } from 'typebox';
 import type { Database } from '../../platform/db/index.ts';
 import { newId, now } from '../../platform/ids.ts';
 import { AppError, conflict, invalidField, notFound } from '../../platform/errors.ts';
-import type { Actor } from '../../platform/actor.ts';
+import { SYSTEM_ACTOR, type Actor } from '../../platform/actor.ts';
 import type { AuditLog } from '../../platform/audit/index.ts';
 import type { Logger } from '../../platform/log/index.ts';
 import type { Vault, SecretRef } from '../../platform/secrets/index.ts';
 import { OutboundError, type OutboundClient } from '../../platform/outbound/index.ts';
 import type { Tenant, TenantsService } from '../../tenants/tenants.ts';
-import type { ActionResult, ActionTarget, CheckResult, ConnectorContext, ConnectorType } from './contract.ts';
+import type { ActionResult, ActionTarget, CheckResult, ConnectorContext, ConnectorType, OwnSettingsPatch } from './contract.ts';
 import type { ConnectorRegistry } from './registry.ts';
 import { validateAgainst, withDefaults } from './validate.ts';
 
@@ -28,6 +28,12 @@ interface InstancesTable {
 }
 type Tables = { integration_instances: InstancesTable };
 type Db = Kysely<Tables>;
+
+/** Parameters an action marks writeOnly (a given password): kept in the vault, never in history. */
+export function secretParamNames(schema: unknown): string[] {
+  const props = (schema as { properties?: Record<string, { writeOnly?: boolean }> })?.properties ?? {};
+  return Object.entries(props).filter(([, p]) => p?.writeOnly === true).map(([k]) => k);
+}
 
 export interface CatalogueEntry {
   instanceId: string;
@@ -220,7 +226,7 @@ export class IntegrationsService {
       saved = await this.deps.vault.getAll(this.ref(tenant.id, row.id));
     }
     const secrets = { ...saved, ...this.validSecrets(type, input.secrets ?? {}) };
-    const result = await this.runCheck(type, { id: input.instanceId ?? 'draft', tenantId: tenant.id, name: 'draft', type: type.type }, config, secrets);
+    const result = await this.runCheck(type, { id: input.instanceId ?? 'draft', tenantId: tenant.id, name: 'draft', type: type.type }, config, secrets, false);
     await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check_draft', target: { kind: 'integration', id: input.instanceId ?? null }, outcome: result.ok ? 'success' : 'failure', details: { type: type.type, ok: result.ok, stage: result.stage } });
     return result;
   }
@@ -258,14 +264,14 @@ export class IntegrationsService {
    * Validates a launch before anything is queued: the instance belongs to the tenant, the
    * action exists and acts on these target kinds, and the parameters match its schema.
    */
-  async prepareAction(tenantId: string, instanceId: string, actionName: string, targetKinds: string[], params: unknown): Promise<{ instance: { id: string; name: string; type: string; enabled: boolean }; params: unknown; undo: string | null }> {
+  async prepareAction(tenantId: string, instanceId: string, actionName: string, targetKinds: string[], params: unknown): Promise<{ instance: { id: string; name: string; type: string; enabled: boolean }; params: unknown; undo: string | null; secretParams: string[] }> {
     const row = await this.row(tenantId, instanceId);
     const type = this.typeOf(row.type);
     const action = type.actions[actionName];
     if (!action) throw invalidField('action', `${type.type} has no action ${actionName}`);
     for (const kind of targetKinds) if (!action.targetKinds.includes(kind as never)) throw invalidField('targets', `${actionName} does not act on ${kind}; it acts on ${action.targetKinds.join(', ')}`);
     if (!row.enabled) throw new AppError(409, 'integration_disabled', `the ${row.name} integration is disabled: enable it to run actions`);
-    return { instance: { id: row.id, name: row.name, type: row.type, enabled: !!row.enabled }, params: validateAgainst(action.paramsSchema, params, 'params'), undo: action.undo ?? null };
+    return { instance: { id: row.id, name: row.name, type: row.type, enabled: !!row.enabled }, params: validateAgainst(action.paramsSchema, params, 'params'), undo: action.undo ?? null, secretParams: secretParamNames(action.paramsSchema) };
   }
 
   /** Instances of a tenant that are enabled, for a type (e.g. the enrichment source). */
@@ -288,9 +294,9 @@ export class IntegrationsService {
     return this.withCall(tenantId, instanceId, signal, (callSignal) => fn(this.context(type, { id: row.id, tenantId, name: row.name, type: row.type }, JSON.parse(row.config), secrets, callSignal), type));
   }
 
-  private async runCheck(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>): Promise<CheckResult> {
+  private async runCheck(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>, saved = true): Promise<CheckResult> {
     try {
-      return await this.withCall(instance.tenantId, instance.id, undefined, (signal) => type.check(this.context(type, instance, config, secrets, signal)));
+      return await this.withCall(instance.tenantId, instance.id, undefined, (signal) => type.check(this.context(type, instance, config, secrets, signal, saved)));
     } catch (err: any) {
       if (err instanceof OutboundError) return { ok: false, stage: err.stage, message: err.message };
       if (err instanceof AppError) throw err;
@@ -299,7 +305,7 @@ export class IntegrationsService {
     }
   }
 
-  private context(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>, signal: AbortSignal): ConnectorContext {
+  private context(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>, signal: AbortSignal, saved = true): ConnectorContext {
     return {
       instance,
       config,
@@ -307,7 +313,33 @@ export class IntegrationsService {
       logger: this.deps.logger.child({ connector: type.type, instanceId: instance.id, tenantId: instance.tenantId }),
       http: this.deps.outbound.scoped({ useProxy: config.proxy === true, signal }),
       signal,
+      updateOwnSettings: saved ? (patch) => this.updateOwnSettings(type, instance, patch) : undefined,
     };
+  }
+
+  /** ConnectorContext.updateOwnSettings: validated like a user's edit, audited as the system. */
+  private async updateOwnSettings(type: ConnectorType, instance: ConnectorContext['instance'], patch: OwnSettingsPatch): Promise<void> {
+    const row = await this.row(instance.tenantId, instance.id);
+    const set: Partial<InstancesTable> = { updated_at: now() };
+    const configFields = Object.keys(patch.config ?? {});
+    if (configFields.length) {
+      const merged: Record<string, unknown> = { ...JSON.parse(row.config), ...patch.config };
+      for (const field of configFields) if (patch.config![field] === null) delete merged[field];
+      for (const field of type.rootOnlyFields ?? []) if (field in patch.config!) throw invalidField(`config.${field}`, 'is set by users only');
+      set.config = JSON.stringify(validateAgainst(type.configSchema, merged, 'config'));
+    }
+    const secrets = this.validSecrets(type, patch.secrets ?? {});
+    // New credentials: the stored check result no longer describes them.
+    if (Object.keys(secrets).length) set.last_check = null;
+    const actor = { ...SYSTEM_ACTOR, name: `${type.type} connector` };
+    await this.db.transaction().execute(async (trx) => {
+      await (trx as unknown as Db).updateTable('integration_instances').set(set).where('id', '=', instance.id).where('tenant_id', '=', instance.tenantId).execute();
+      const ref = this.ref(instance.tenantId, instance.id);
+      for (const [field, value] of Object.entries(secrets)) await this.deps.vault.set(ref, field, value, trx);
+      const target = { kind: 'integration', id: instance.id };
+      if (configFields.length) await this.deps.audit.append({ actor, tenantId: instance.tenantId, action: 'integration.update', target, details: { changedByConnector: configFields } }, trx);
+      if (Object.keys(secrets).length) await this.deps.audit.append({ actor, tenantId: instance.tenantId, action: 'integration.secret.replace', target, details: { replaced: Object.keys(secrets), removed: [] } }, trx);
+    });
   }
 
   /**
