@@ -63,7 +63,7 @@ async function ensureUser(): Promise<void> {
     /* create it below */
   }
   try {
-    await run('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/bash', SSH_TEST_USER]);
+    await run('useradd', ['-M', '-d', '/tmp', '-s', '/bin/bash', SSH_TEST_USER]);
   } catch (err) {
     // Another test file may have created it at the same moment.
     if (!/already exists/.test(String((err as { stderr?: string }).stderr))) throw err;

@@ -198,8 +198,26 @@ class Capped {
 /** Grace between asking the remote process to stop (TERM over the channel) and closing it. */
 const ABORT_GRACE_MS = 2_000;
 
-/** Runs one command on an open connection (one exec channel). */
-export function exec(client: Client, command: string, opts: ExecOptions): Promise<ExecResult> {
+/**
+ * Runs one command on an open connection (one exec channel). sshd frees a session slot only
+ * after it has seen our reply to its channel close, so a channel opened right after another
+ * closed can meet "no more sessions" (MaxSessions) for a moment: a refused channel ran nothing,
+ * so opening it again after a short pause is safe.
+ */
+export async function exec(client: Client, command: string, opts: ExecOptions): Promise<ExecResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await execOnce(client, command, opts);
+    } catch (err) {
+      if (!(err instanceof ChannelRefused) || attempt >= 6 || opts.signal?.aborted) throw err instanceof ChannelRefused ? new SshError('run', 'transient', err.message) : err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+  }
+}
+
+class ChannelRefused extends Error {}
+
+function execOnce(client: Client, command: string, opts: ExecOptions): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) return reject(new SshError('run', 'aborted', 'the run was cancelled before it started'));
     try {
@@ -208,7 +226,7 @@ export function exec(client: Client, command: string, opts: ExecOptions): Promis
       reject(new SshError('run', 'transient', `the connection was lost before the command started: ${(err as Error).message}`));
     }
     function onChannel(err: Error | undefined, channel: ClientChannel) {
-      if (err) return reject(new SshError('run', 'transient', `the server refused to start the command: ${err.message}`));
+      if (err) return reject(/Channel open failure/.test(err.message) ? new ChannelRefused(`the server refused to open a session: ${err.message} (its MaxSessions may be lower than 8)`) : new SshError('run', 'transient', `the server refused to start the command: ${err.message}`));
       const out = new Capped(opts.maxBytes);
       const errOut = new Capped(opts.maxBytes);
       let exitCode: number | null = null;

@@ -58,8 +58,10 @@ export async function acquire(instanceId: string, endpoint: SshEndpoint, signal?
   const key = poolKey(instanceId, endpoint);
   let group = groups.get(key);
   if (!group) groups.set(key, (group = { key, endpoint, conns: [], active: 0, waiters: [] }));
-  await waitForSlot(group, signal);
-  group.active++;
+  // Take a free slot synchronously (an await here would let every caller of this tick see the
+  // same free count); otherwise queue, and the releasing run hands its slot over.
+  if (group.active < group.endpoint.maxParallelRuns && group.waiters.length === 0) group.active++;
+  else await waitForSlot(group, signal);
   let pooled = group.conns.find((c) => !c.closed && c.active < CHANNELS_PER_CONNECTION);
   const reused = !!pooled;
   if (!pooled) pooled = open(group);
@@ -70,9 +72,11 @@ export async function acquire(instanceId: string, endpoint: SshEndpoint, signal?
     if (released) return;
     released = true;
     pooled.active--;
-    group.active--;
     if (pooled.active === 0 && !pooled.closed) pooled.idleTimer = setTimeout(() => close(group, pooled), IDLE_MS).unref();
-    group.waiters.shift()?.();
+    // Hand the slot straight to the next waiter, or give it back.
+    const next = group.waiters.shift();
+    if (next) next();
+    else group.active--;
   };
   try {
     return { connection: await untilAborted(pooled.ready, signal), reused, release };
@@ -82,8 +86,8 @@ export async function acquire(instanceId: string, endpoint: SshEndpoint, signal?
   }
 }
 
+/** Resolves when a releasing run hands over its slot (group.active already counts it). */
 function waitForSlot(group: Group, signal?: AbortSignal): Promise<void> {
-  if (group.active < group.endpoint.maxParallelRuns && group.waiters.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const wake = () => {
       signal?.removeEventListener('abort', onAbort);
