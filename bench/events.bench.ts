@@ -1,7 +1,7 @@
 // Event library throughput: parse + normalize EPS per core for syslog, CEF, LEEF and JSON, and
 // Sigma evaluation EPS with 1,000 rules, routed and pre-filtered versus a naive baseline.
 import type { BenchRow } from './lib.ts';
-import { normalize, findSource, loadSigmaRules, SigmaEngine, type NormalizerDef } from '../src/events/index.ts';
+import { normalize, findSource, catalogue, loadSigmaRules, SigmaEngine, type NormalizerDef } from '../src/events/index.ts';
 
 const SUITE = 'events';
 
@@ -121,6 +121,10 @@ export default async function (): Promise<BenchRow[]> {
   rows.push(normalizeRow('LEEF', 'checkpoint-leef', ms));
   rows.push(normalizeRow('JSON', 'suricata-eve', ms));
   rows.push(normalizeRow('Windows XML', 'windows-security', ms));
+  // Every catalogue sample in turn, each with its own normalizer: a mixed workload of 115 sources.
+  const mix = catalogue.flatMap((e) => e.samples.map((smp) => ({ def: e.normalizer, raw: smp.raw })));
+  const mixRaw = mix.map((_, i) => String(i));
+  rows.push({ suite: SUITE, name: 'parse+normalize catalogue mix', value: rate(mixRaw, (i: string) => normalize(mix[Number(i)].def, mix[Number(i)].raw), ms), unit: 'EPS/core', note: `${mix.length} samples of ${catalogue.length} sources` });
 
   const loadStart = performance.now();
   const loaded = loadSigmaRules(buildRules(1000), 'synthetic.yml');

@@ -40,3 +40,19 @@ test('every catalogue sample normalizes to its expected fields', () => {
   assert.ok(samples >= catalogue.length);
   assert.deepEqual(failures, []);
 });
+
+test('no catalogue normalizer throws on random or mutated input (property)', async () => {
+  const fc = (await import('fast-check')).default;
+  const samples = catalogue.flatMap((e) => e.samples.map((s) => ({ e, raw: s.raw })));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.nat(), fc.nat(), fc.string({ unit: 'binary', maxLength: 40 }), (i, cut, at, junk) => {
+      const { e, raw } = samples[i];
+      // Truncate the sample and splice random text into it.
+      const t = raw.slice(0, cut % (raw.length + 1));
+      const p = at % (t.length + 1);
+      const r = normalize(e.normalizer, t.slice(0, p) + junk + t.slice(p));
+      assert.equal(typeof r.ok, 'boolean');
+    }),
+    { numRuns: 1500 },
+  );
+});

@@ -67,40 +67,46 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45 || c === 91 || c === 93 || c === 44;
 }
 
-/** Parses the extension into ordered pairs. */
-export function parseCefExtension(ext: string, pairSep = ' ', valueSep = '='): Array<[string, string]> | string {
-  // A key starts after a pair separator (or at the start) and ends at an unescaped value separator.
-  const keyStarts: number[] = [];
-  const seps: number[] = [];
-  let i = ext.indexOf(valueSep);
+/**
+ * Scans the extension that starts at `from` in `s`: a key starts after a pair separator (or at the
+ * start) and ends at an unescaped value separator; a value runs to the separator before the next key.
+ */
+function readExtension(s: string, from: number, pairSep: string, valueSep: string, emit: (k: string, v: string) => void): string | null {
+  let prevKey = -1;
+  let prevSep = -1;
+  let i = s.indexOf(valueSep, from);
   while (i !== -1) {
     let b = 0;
-    while (i - 1 - b >= 0 && ext.charCodeAt(i - 1 - b) === 92) b++;
+    while (i - 1 - b >= from && s.charCodeAt(i - 1 - b) === 92) b++;
     if (b % 2 === 0) {
       let k = i;
-      while (k > 0 && isKeyChar(ext.charCodeAt(k - 1))) k--;
-      if (k < i && (k === 0 || ext.startsWith(pairSep, k - pairSep.length))) {
-        keyStarts.push(k);
-        seps.push(i);
+      while (k > from && isKeyChar(s.charCodeAt(k - 1))) k--;
+      if (k < i && (k === from || s.startsWith(pairSep, k - pairSep.length))) {
+        if (prevKey === -1) {
+          if (s.slice(from, k).trim() !== '') return 'CEF extension does not start with key=value';
+        } else emit(s.slice(prevKey, prevSep), value(s, prevSep + 1, k - pairSep.length, pairSep, valueSep));
+        prevKey = k;
+        prevSep = i;
       }
     }
-    i = ext.indexOf(valueSep, i + 1);
+    i = s.indexOf(valueSep, i + 1);
   }
-  const lead = keyStarts.length > 0 ? ext.slice(0, keyStarts[0]) : ext;
-  if (lead.trim() !== '') return 'CEF extension does not start with key=value';
+  if (prevKey === -1) return s.slice(from).trim() === '' ? null : 'CEF extension does not start with key=value';
+  emit(s.slice(prevKey, prevSep), value(s, prevSep + 1, s.length, pairSep, valueSep));
+  return null;
+}
+
+function value(s: string, start: number, end: number, pairSep: string, valueSep: string): string {
+  if (end < start) end = start;
+  if (pairSep === ' ') while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 9)) end--;
+  return unescapeValue(s.slice(start, end), valueSep);
+}
+
+/** Parses an extension string into ordered pairs. */
+export function parseCefExtension(ext: string, pairSep = ' ', valueSep = '='): Array<[string, string]> | string {
   const pairs: Array<[string, string]> = [];
-  for (let n = 0; n < keyStarts.length; n++) {
-    const key = ext.slice(keyStarts[n], seps[n]);
-    const end = n + 1 < keyStarts.length ? keyStarts[n + 1] - pairSep.length : ext.length;
-    let raw = ext.slice(seps[n] + 1, Math.max(end, seps[n] + 1));
-    if (pairSep === ' ') {
-      let e = raw.length;
-      while (e > 0 && (raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
-      if (e !== raw.length) raw = raw.slice(0, e);
-    }
-    pairs.push([key, unescapeValue(raw, valueSep)]);
-  }
-  return pairs;
+  const err = readExtension(ext, 0, pairSep, valueSep, (k, v) => pairs.push([k, v]));
+  return err ?? pairs;
 }
 
 function translateCustom(pairs: Array<[string, string]>): Array<[string, string]> | string {
@@ -133,18 +139,22 @@ export function parseCef(raw: string, opts: CefOptions = {}): ParseResult {
     if (typeof h === 'string') return fail(h);
     const [version] = h.fields;
     if (!/^\d+(\.\d+)?$/.test(version)) return fail(`invalid CEF version ${JSON.stringify(version)}`);
-    let pairs = parseCefExtension(raw.slice(h.ext), opts.pairSeparator ?? ' ', opts.valueSeparator ?? '=');
-    if (typeof pairs === 'string') return fail(pairs);
-    if (opts.translateCustomFields) {
-      pairs = translateCustom(pairs);
-      if (typeof pairs === 'string') return fail(pairs);
-    }
     const fields: Fields = {};
     for (let idx = 0; idx < 7; idx++) fields[CEF_HEADER_KEYS[idx]] = h.fields[idx];
-    for (let n = 0; n < pairs.length; n++) {
-      const k = pairs[n][0];
-      // Extension keys never overwrite the header (a Check Point `version=5` stays separate).
-      fields[HEADER_SET.has(k) ? `ext.${k}` : k] = pairs[n][1];
+    const pairSep = opts.pairSeparator ?? ' ';
+    const valueSep = opts.valueSeparator ?? '=';
+    if (opts.translateCustomFields) {
+      const parsed = parseCefExtension(raw.slice(h.ext), pairSep, valueSep);
+      if (typeof parsed === 'string') return fail(parsed);
+      const pairs = translateCustom(parsed);
+      if (typeof pairs === 'string') return fail(pairs);
+      for (const [k, v] of pairs) fields[HEADER_SET.has(k) ? `ext.${k}` : k] = v;
+    } else {
+      const err = readExtension(raw, h.ext, pairSep, valueSep, (k, v) => {
+        // Extension keys never overwrite the header (a Check Point `version=5` stays separate).
+        fields[HEADER_SET.has(k) ? `ext.${k}` : k] = v;
+      });
+      if (err !== null) return fail(err);
     }
     const prefix = raw.slice(0, at).trim();
     if (prefix) fields.syslogPrefix = prefix;

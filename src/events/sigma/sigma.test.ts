@@ -223,3 +223,16 @@ test('the literal pre-filter never changes results (property)', () => {
     { numRuns: 200 },
   );
 });
+
+test('the loader never throws on random YAML-ish text (property)', () => {
+  const pieces = ['title: x\n', 'logsource: {product: p}\n', 'detection:\n', '  sel:\n', '    A|contains: [a, b]\n', '    B|re: "(x"\n', '  condition: sel and not\n', '  condition: 1 of them\n', 'correlation:\n  type: event_count\n', '---\n', '  - [\n', ': :\n', '{{', 'level: bogus\n', '    C|cidr: 10.0.0.0/33\n', '    D|expand: "%x%"\n'];
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 20 })), { maxLength: 25 }), (parts) => {
+      const r = loadSigmaRules(parts.join(''), 'fuzz.yml');
+      for (const e of r.errors) assert.ok(Number.isInteger(e.line) && e.line >= 1 && typeof e.message === 'string');
+      const engine = new SigmaEngine(r.rules);
+      engine.evaluate({ A: 'a', B: 'x', C: '10.0.0.1' }, { product: 'p' });
+    }),
+    { numRuns: 400 },
+  );
+});
