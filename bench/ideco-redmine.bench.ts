@@ -10,13 +10,14 @@ import { redmineConnector } from '../src/integrations/redmine/index.ts';
 import { createOutboundClient } from '../src/platform/outbound/index.ts';
 import { createLogger } from '../src/platform/log/index.ts';
 import { Value } from 'typebox/value';
+import type { TSchema } from 'typebox';
 import type { BenchRow } from './lib.ts';
 
 const SUITE = 'ideco-redmine';
 const IPS = 1000;
 const ISSUES = 40;
 
-function context<C>(type: string, schema: Parameters<typeof Value.Default>[0], config: Record<string, unknown>, secrets: Record<string, string>, http: ReturnType<typeof createOutboundClient>) {
+function context<C>(type: string, schema: TSchema, config: Record<string, unknown>, secrets: Record<string, string>, http: ReturnType<typeof createOutboundClient>) {
   return {
     instance: { id: `bench-${type}`, tenantId: 'bench', name: type, type },
     config: Value.Default(schema, structuredClone(config)) as C,

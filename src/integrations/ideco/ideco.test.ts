@@ -14,13 +14,24 @@ let ca: Awaited<ReturnType<typeof createTestCa>>;
 let tenantId: string;
 
 before(async () => {
-  t = await startTestApp('sqlite');
+  t = await startTestApp('sqlite', { XDRHUB_JOB_POLL_MS: '50' });
+  await t.app.startWorker();
   ca = await createTestCa('ideco test CA');
   tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Ideco customer' })).body.id;
 });
 after(async () => {
   await t?.close();
 });
+
+async function waitFor(actionId: string, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${actionId}`);
+    if (['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'].includes(res.body.status)) return res.body;
+    if (Date.now() > deadline) throw new Error(`action ${actionId} is still ${res.body.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 for (const variant of ['ngfw', 'utm'] as const) {
   const type = `ideco-${variant}`;
@@ -175,6 +186,23 @@ for (const variant of ['ngfw', 'utm'] as const) {
       const res = await run('blockUrl', { kind: 'observable:url', value: meta });
       assert.deepEqual(res.output!.blocked, ['a.example/p"},{"urls":["*"]}\\\'$(x)']);
       assert.deepEqual([...sim.state.categories.values()][0].urls, ['a.example/p"},{"urls":["*"]}\\\'$(x)']);
+    });
+
+    test('through the response module: one launch for three IPs, then Undo of one', async () => {
+      const targets = ['192.0.2.21', '192.0.2.22', '192.0.2.23'].map((value) => ({ kind: 'observable:ip', value }));
+      const launch = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'blockIp', targets });
+      assert.equal(launch.status, 201, JSON.stringify(launch.body));
+      const done = await Promise.all(launch.body.actions.map((a: any) => waitFor(a.id)));
+      assert.ok(done.every((a) => a.status === 'succeeded'), JSON.stringify(done.map((a) => a.status)));
+      for (const v of ['192.0.2.21', '192.0.2.22', '192.0.2.23']) assert.ok(sim.blockedIps(LIST).includes(v));
+      const first = launch.body.actions[0];
+      const undo = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${first.id}/undo`, {});
+      assert.equal(undo.status, 201, JSON.stringify(undo.body));
+      assert.equal(undo.body.action, 'unblockIp');
+      assert.equal((await waitFor(undo.body.id)).status, 'succeeded');
+      const undone = first.target.value;
+      assert.ok(!sim.blockedIps(LIST).includes(undone), `${undone} is unblocked`);
+      assert.equal(['192.0.2.21', '192.0.2.22', '192.0.2.23'].filter((v) => sim.blockedIps(LIST).includes(v)).length, 2, 'the other two stay blocked');
     });
 
     test('upstream faults surface with the status and no secret', async () => {

@@ -43,20 +43,24 @@ function statusOf(ctx: RedmineContext, issue: RedmineIssue): IssueStatus {
   return { issueId: issue.id, found: true, status: issue.status?.name, closed: issue.status?.is_closed, mappedStatus: mapped(ctx, issue.status?.name) };
 }
 
-/** The issue already made for this xdrhub item, by custom field or subject marker. */
+/**
+ * The issue already made for this xdrhub item: by the custom field when configured, then by the
+ * subject marker (which also finds issues whose custom field Redmine silently dropped, e.g. a
+ * field not enabled for the tracker).
+ */
 async function findExisting(ctx: RedmineContext, source: IssueSource): Promise<RedmineIssue | undefined> {
   const fieldId = ctx.config.customFieldId;
-  const query: Record<string, string | number> = { project_id: ctx.config.project, status_id: '*', limit: 25, sort: 'id' };
-  if (fieldId) query[`cf_${fieldId}`] = source.xdrhubId;
-  else query.subject = `~${markerOf(source)}`;
-  const res = await redmine<{ issues: RedmineIssue[] }>(ctx, 'GET', '/issues.json', { query });
-  const issues = res!.body.issues ?? [];
-  // The server-side filters are "contains"/"is" matches: confirm it is exactly this item.
-  return issues.find((i) =>
-    fieldId
-      ? i.custom_fields?.some((f) => f.id === fieldId && f.value === source.xdrhubId)
-      : i.subject.startsWith(`${markerOf(source)} `) && (i.description ?? '').includes(idLineOf(source)),
-  );
+  const search = async (filter: Record<string, string>, exact: (i: RedmineIssue) => boolean) => {
+    const query = { project_id: ctx.config.project, status_id: '*', limit: 25, sort: 'id', ...filter };
+    const res = await redmine<{ issues: RedmineIssue[] }>(ctx, 'GET', '/issues.json', { query });
+    // Redmine's filters are "contains"/"is" matches: confirm it is exactly this item.
+    return (res!.body.issues ?? []).find(exact);
+  };
+  if (fieldId) {
+    const byField = await search({ [`cf_${fieldId}`]: source.xdrhubId }, (i) => !!i.custom_fields?.some((f) => f.id === fieldId && f.value === source.xdrhubId));
+    if (byField) return byField;
+  }
+  return search({ subject: `~${markerOf(source)}` }, (i) => i.subject.startsWith(`${markerOf(source)} `) && (i.description ?? '').includes(idLineOf(source)));
 }
 
 /** Serializes createIssue per instance and item, so two concurrent calls make one issue. */

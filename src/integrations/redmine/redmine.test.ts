@@ -94,6 +94,15 @@ describe('redmine connector (simulator)', () => {
     assert.equal(sim.state.issues.get(many[0].output!.issueId as number)!.priority, 4, 'critical → Urgent');
   });
 
+  test('a custom field Redmine silently drops does not break idempotency (subject marker fallback)', async () => {
+    const res = await t.call('PATCH', `/api/v1/tenants/${tenantId}/integrations/${instanceId}`, { config: { url: sim.url, project: 'soc', customFieldId: 99 } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const first = await run('createIssue', alert('a-0004', { shortId: 'ALR-10' }));
+    assert.deepEqual(sim.state.issues.get(first.output!.issueId as number)!.customFields, {}, 'the simulator, like Redmine, drops unknown fields');
+    const second = await run('createIssue', alert('a-0004', { shortId: 'ALR-10' }));
+    assert.deepEqual([second.output!.issueId, second.output!.created], [first.output!.issueId, false]);
+  });
+
   test('without a custom field the subject marker plus the id line find the issue', async () => {
     const res = await t.call('PATCH', `/api/v1/tenants/${tenantId}/integrations/${instanceId}`, { config: { url: sim.url, project: 'soc', statusMapping: { Closed: 'closed' } } });
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -24,7 +24,7 @@ export const configSchema = Type.Object(
       { additionalProperties: false, default: {}, title: 'Priority by severity', description: "Defaults to Redmine's default priorities" },
     ),
     statusMapping: Type.Optional(
-      Type.Record(Type.String({ minLength: 1, maxLength: 60 }), Type.Union(MAPPABLE_STATUSES.map((s) => Type.Literal(s))), {
+      Type.Record(Type.String({ minLength: 1, maxLength: 60 }), Type.Union([Type.Literal('new'), Type.Literal('inProgress'), Type.Literal('inIncident'), Type.Literal('closed'), Type.Literal('open'), Type.Literal('hold')]), {
         title: 'Status mapping back',
         description: 'Redmine status name → xdrhub status, e.g. {"Closed":"closed","In Progress":"inProgress"}; unmapped statuses are reported but not applied',
         maxProperties: 50,
