@@ -23,6 +23,7 @@ export { catalogue, findSource, GENERIC_CEF, GENERIC_LEEF, type CatalogueEntry, 
 export {
   loadSigmaRules,
   SigmaEngine,
+  WINDOWS_FIELD_MAPPING,
   CorrelationEngine,
   mitreFromTags,
   type LoadResult,

@@ -11,8 +11,26 @@ export interface FieldMapping {
   /** Applies when every key given here equals the event's log source. */
   logsource: LogSource;
   /** Sigma field name → event field path(s); the first present one is used. */
-  map: Record<string, string | string[]>;
+  map?: Record<string, string | string[]>;
+  /** For fields without an explicit map: also try `prefix + field` (e.g. `EventData.`). */
+  prefixes?: string[];
 }
+
+/**
+ * Sigma's Windows field names over the fields our XML parser produces (`System.*`, `EventData.*`)
+ * and over Winlogbeat JSON (`winlog.event_data.*`).
+ */
+export const WINDOWS_FIELD_MAPPING: FieldMapping = {
+  logsource: { product: 'windows' },
+  map: {
+    EventID: ['EventID', 'System.EventID', 'winlog.event_id'],
+    Channel: ['Channel', 'System.Channel', 'winlog.channel'],
+    Computer: ['Computer', 'System.Computer', 'winlog.computer_name'],
+    Provider_Name: ['Provider_Name', 'System.Provider.Name', 'winlog.provider_name'],
+    Security_UserID: ['Security_UserID', 'System.Security.UserID'],
+  },
+  prefixes: ['EventData.', 'UserData.', 'winlog.event_data.'],
+};
 
 export interface SigmaEngineOptions {
   fieldMappings?: FieldMapping[];
@@ -48,7 +66,26 @@ interface Route {
   ac: AhoCorasick | null;
   /** literal index → (candidate, group bit) pairs. */
   literalRules: Array<Array<{ k: Candidate; bit: number }>>;
-  resolve: Map<string, string[]>;
+  resolve: FieldResolver;
+}
+
+/** Sigma field name → event paths for one route: explicit maps, then prefix fallbacks (cached). */
+class FieldResolver {
+  private readonly cache = new Map<string, string[] | null>();
+  constructor(
+    private readonly map: Record<string, string[]>,
+    private readonly prefixes: string[],
+  ) {}
+
+  /** null = read the field name itself as a (dotted) path. */
+  paths(field: string): string[] | null {
+    let p = this.cache.get(field);
+    if (p === undefined) {
+      p = Object.prototype.hasOwnProperty.call(this.map, field) ? this.map[field] : this.prefixes.length ? [field, ...this.prefixes.map((x) => x + field)] : null;
+      if (this.cache.size < 10000) this.cache.set(field, p);
+    }
+    return p;
+  }
 }
 
 /** Evaluation context of one event: field lookups through the route's mapping, cached strings. */
@@ -57,13 +94,13 @@ class Ctx implements EvalContext {
   private lowered: string[] | null = null;
   constructor(
     private readonly event: Record<string, unknown>,
-    private readonly resolve: Map<string, string[]>,
+    private readonly resolve: FieldResolver,
     readonly placeholders: Readonly<Record<string, readonly string[]>>,
   ) {}
 
   get(field: string): unknown {
-    const paths = this.resolve.get(field);
-    if (paths === undefined) return getPath(this.event, field);
+    const paths = this.resolve.paths(field);
+    if (paths === null) return getPath(this.event, field);
     for (let i = 0; i < paths.length; i++) {
       const v = getPath(this.event, paths[i]);
       if (v !== undefined) return v;
@@ -132,11 +169,13 @@ export class SigmaEngine {
     if (r) return r;
     const rules = this.opts.routing === false ? this.compiled : this.compiled.filter((c) => lsMatches(c.rule.logsource, ls));
     const map: Record<string, string[]> = {};
+    const prefixes: string[] = [];
     for (const fm of this.opts.fieldMappings ?? []) {
       if (!lsMatches(fm.logsource, ls)) continue;
-      for (const [k, v] of Object.entries(fm.map)) map[k] = Array.isArray(v) ? v : [v];
+      for (const [k, v] of Object.entries(fm.map ?? {})) map[k] = Array.isArray(v) ? v : [v];
+      prefixes.push(...(fm.prefixes ?? []));
     }
-    const resolve = new Map(Object.entries(map));
+    const resolve = new FieldResolver(map, prefixes);
     const always: CompiledRule[] = [];
     const literals: string[] = [];
     const literalRules: Route['literalRules'] = [];

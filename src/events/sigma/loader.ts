@@ -93,7 +93,14 @@ export function loadSigmaRules(yamlText: string, fileName: string): LoadResult {
       for (const e of doc.errors) out.errors.push({ rule: name, line: e.linePos?.[0]?.line ?? docLine, message: `YAML: ${e.message.split('\n')[0]}` });
       return;
     }
-    const y = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+    let y: Record<string, unknown> | null;
+    try {
+      y = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+    } catch (e) {
+      // e.g. an alias without its anchor, or an alias bomb beyond maxAliasCount
+      out.errors.push({ rule: name, line: docLine, message: `YAML: ${(e as Error).message}` });
+      return;
+    }
     if (y === null || typeof y !== 'object' || Array.isArray(y)) {
       if (y !== null) out.errors.push({ rule: name, line: docLine, message: 'a Sigma document must be a map' });
       return;
