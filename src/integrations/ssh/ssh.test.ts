@@ -11,7 +11,7 @@ import { closeIdleConnections, fetchHostKey, sshConnector, sshPoolStats } from '
 
 // Against a REAL OpenSSH server (Debian's sshd on loopback, test/support/sshd.ts): logins,
 // host-key pinning, the remote timeout, byte-exact hostile arguments, output caps and
-// connection reuse. The HTTP API path is in test/ssh-api.test.ts.
+// connection reuse. The HTTP API path and the secret canary are in ssh.api.test.ts.
 const unavailable = sshdUnavailable();
 if (unavailable) console.log(`# real sshd tests skipped: ${unavailable}`);
 
