@@ -38,11 +38,12 @@ import { responseMigrations } from './response/migrations.ts';
 import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
+import { KataImport, kataMigrations } from './integrations/kata/import-job.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations, ...kataMigrations];
 
 export interface Services {
   database: Database;
@@ -108,6 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, leaseMs: config.jobLeaseMs });
   const triggers = new TriggerEvaluator({ alerts, playbooks, runs, jq, logger });
   triggers.attach();
+  const kataImport = new KataImport({ database, jobs, integrations, alerts, tenants, logger });
 
   tenants.addLifecycle({
     onCreated: (parent, child, trx) => integrations.copyToChild(parent, child, trx),
@@ -162,6 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async startWorker() {
       workerStarted = true;
       await jobs.start();
+      await kataImport.start();
     },
     async close() {
       triggers.stop();

@@ -40,6 +40,19 @@ export interface ConnectorContext<C = Record<string, unknown>, S = Record<string
   http: OutboundClient;
   /** Aborted when the tenant is deleted, the instance disabled, or the call times out. */
   signal: AbortSignal;
+  /**
+   * Writes this instance's own settings: config fields merged over the stored ones (null
+   * removes one) and secrets through the vault, audited without their values. For settings the
+   * connector produces itself (a generated client identity, a server fingerprint recorded on
+   * first use). Absent on draft checks, which must leave nothing behind. `ctx.config` is not
+   * refreshed: the connector uses what it wrote.
+   */
+  updateOwnSettings?(patch: OwnSettingsPatch): Promise<void>;
+}
+
+export interface OwnSettingsPatch {
+  config?: Record<string, unknown>;
+  secrets?: Record<string, string>;
 }
 
 export interface ActionResult {

@@ -52,6 +52,8 @@ export interface OutboundErrorDetails {
   reason?: TlsFailureReason;
   /** Overrides the kind's default stage, e.g. a connect timeout is stage 'connect'. */
   stage?: OutboundStage;
+  /** For reason 'pinMismatch': the SHA-256 fingerprint the server presented (public), for trust on first use. */
+  peerFingerprint?: string;
 }
 
 export class OutboundError extends Error {
@@ -61,6 +63,7 @@ export class OutboundError extends Error {
   readonly status?: number;
   readonly retryAfterSeconds?: number;
   readonly reason?: TlsFailureReason;
+  readonly peerFingerprint?: string;
 
   constructor(
     readonly kind: OutboundErrorKind,
@@ -73,6 +76,7 @@ export class OutboundError extends Error {
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
     this.reason = details.reason;
+    this.peerFingerprint = details.peerFingerprint;
   }
 }
 

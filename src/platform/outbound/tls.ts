@@ -118,7 +118,7 @@ export function guardConnector(connect: buildConnector.connector, guard: GuardOp
           const seen = socket.getPeerCertificate()?.fingerprint256 ?? '';
           if (seen.toUpperCase() !== guard.pin) {
             socket.destroy();
-            return callback(new OutboundError('tls', `the certificate of ${opts.hostname} does not match the pinned fingerprint: if the server's certificate was replaced on purpose, pin the new fingerprint`, { reason: 'pinMismatch' }), null);
+            return callback(new OutboundError('tls', `the certificate of ${opts.hostname} does not match the pinned fingerprint: if the server's certificate was replaced on purpose, pin the new fingerprint`, { reason: 'pinMismatch', peerFingerprint: seen.toUpperCase() || undefined }), null);
           }
         }
         // On the client, shared signature algorithms exist only once the server has sent a
