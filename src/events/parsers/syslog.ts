@@ -14,6 +14,8 @@ export interface SyslogOptions {
   now?: Date;
   /** Minutes east of UTC for timestamps without a zone (default 0 = UTC). */
   defaultOffsetMinutes?: number;
+  /** RFC 3164: a would-be hostname matching this is taken as the program instead (syslog-ng `bad-hostname`). */
+  badHostname?: RegExp;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -280,7 +282,7 @@ function parse3164(s: string, opts: SyslogOptions): ParseResult {
   const sp1 = rest.indexOf(' ');
   const first = sp1 === -1 ? rest : rest.slice(0, sp1);
   const hostLike = first.length > 0 && ((!first.endsWith(':') && !first.includes('[') && HOST_RE.test(first) && !first.startsWith('%')) || isIP(first) !== 0);
-  if ((opts.expectHostname ?? true) && sp1 !== -1 && hostLike) {
+  if ((opts.expectHostname ?? true) && sp1 !== -1 && hostLike && !(opts.badHostname && opts.badHostname.test(first))) {
     hostname = first;
     tagPart = rest.slice(sp1 + 1).replace(/^ +/, '');
   }
@@ -292,8 +294,9 @@ function parse3164(s: string, opts: SyslogOptions): ParseResult {
   const sp2 = tagPart.indexOf(' ');
   const tagTok = sp2 === -1 ? tagPart : tagPart.slice(0, sp2);
   const tm0 = tagTok.length > 0 && tagTok.length <= 64 ? TAG_RE.exec(tagTok) : null;
-  // A tag needs its `:` or `[pid]` (go-syslog); otherwise the word is message text.
-  const tm = tm0 && (tm0[2] !== undefined || tm0[3] !== undefined || sp2 === -1 || !(opts.expectHostname ?? true)) ? tm0 : null;
+  // After a hostname, a tag needs its `:` or `[pid]` (go-syslog); otherwise the word is message text.
+  // Without a hostname the first word is the program (syslog-ng).
+  const tm = tm0 && (tm0[2] !== undefined || tm0[3] !== undefined || sp2 === -1 || !(opts.expectHostname ?? true) || hostname === null) ? tm0 : null;
   if (tm) {
     appname = tm[1];
     procid = tm[2] ?? null;
