@@ -87,3 +87,10 @@ test('chained correlations: a correlation can reference another correlation', ()
   assert.deepEqual(e.push(match('failed', { User: 'u' }), 2).map((a) => a.correlationId), ['many_failures']);
   assert.deepEqual(e.push(match('success', { User: 'u' }), 3).map((a) => a.correlationId), ['brute_success']);
 });
+
+test('out-of-order events are placed by time inside the window', () => {
+  const e = new CorrelationEngine(corr('type: temporal_ordered\nrules: [a, b]\ngroup-by: [h]\ntimespan: 1m'));
+  // b arrives first but happened later than a: the order is by event time, not arrival.
+  assert.deepEqual(e.push(match('b', { h: 'x' }), 2000), []);
+  assert.equal(e.push(match('a', { h: 'x' }), 1000).length, 1);
+});

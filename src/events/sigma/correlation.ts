@@ -88,8 +88,19 @@ export class CorrelationEngine {
       }
       groups.set(key, entries);
       const value = corr.field !== undefined ? getPath(match.event, corr.aliases[corr.field]?.[ref] ?? corr.field) : undefined;
-      entries.push({ time, rule: ref, value: value === undefined || value === null ? undefined : String(value), match });
-      entries.sort((a, b) => a.time - b.time);
+      const entry: Entry = { time, rule: ref, value: value === undefined || value === null ? undefined : String(value), match };
+      // Keep entries ordered by time; events mostly arrive in order, so this is usually a push.
+      if (entries.length === 0 || entries[entries.length - 1].time <= time) entries.push(entry);
+      else {
+        let lo = 0;
+        let hi = entries.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (entries[mid].time <= time) lo = mid + 1;
+          else hi = mid;
+        }
+        entries.splice(lo, 0, entry);
+      }
       // Sliding window: keep what is within timespan of the newest event.
       const newest = entries[entries.length - 1].time;
       let drop = 0;
