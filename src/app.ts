@@ -38,6 +38,7 @@ import { responseMigrations } from './response/migrations.ts';
 import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
+import { registerConsole } from './console/index.ts';
 import { KataImport, kataMigrations } from './integrations/kata/import-job.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -148,9 +149,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerEnrichmentRoutes(http, alerts, enrichment);
   registerPlaybookRoutes(http, playbooks, runs, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
+  await registerConsole(http);
 
   const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers };
   let workerStarted = false;
+  let pruneTimer: NodeJS.Timeout | null = null;
   return {
     config,
     logger,
@@ -165,9 +168,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workerStarted = true;
       await jobs.start();
       await kataImport.start();
+      // Finished jobs are kept a week for inspection, then pruned (hourly, by every worker: cheap and idempotent).
+      pruneTimer = setInterval(() => void jobs.prune({ olderThanMs: 7 * 86_400_000 }).catch(() => {}), 3_600_000);
+      pruneTimer.unref();
     },
     async close() {
       triggers.stop();
+      if (pruneTimer) clearInterval(pruneTimer);
       await http.close();
       if (workerStarted) await jobs.stop({ drainMs: 5000 });
       await outbound.close?.();
