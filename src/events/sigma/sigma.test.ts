@@ -96,6 +96,11 @@ test('|base64, |base64offset and the UTF-16 encodings', () => {
     assert.ok(hits("sel:\n  CommandLine|base64offset|contains: 'Invoke-Expression'\ncondition: sel", { CommandLine: `-enc ${blob}` }), prefix);
   }
   assert.equal(base64offset(Buffer.from('http')).length, 3);
+  // The same three strings pySigma generates (as seen in SigmaHQ's converted rules).
+  assert.deepEqual(base64offset(Buffer.from('IEX ([')), ['SUVYIChb', 'lFWCAoW', 'JRVggKF']);
+  assert.deepEqual(base64offset(Buffer.from('::FromBase64String', 'utf16le')), [
+    'OgA6AEYAcgBvAG0AQgBhAHMAZQA2ADQAUwB0AHIAaQBuAGcA', 'oAOgBGAHIAbwBtAEIAYQBzAGUANgA0AFMAdAByAGkAbgBnA', '6ADoARgByAG8AbQBCAGEAcwBlADYANABTAHQAcgBpAG4AZw',
+  ]);
   // PowerShell -EncodedCommand is base64 of UTF-16LE.
   for (const prefix of ['', 'x', 'xy']) {
     const ps = Buffer.from(`${prefix}IEX (New-Object Net.WebClient)`, 'utf16le').toString('base64');
