@@ -149,12 +149,13 @@ export async function startRedmine(): Promise<RedmineServer> {
   });
   fs.closeSync(out);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return fs.rmSync(dir, { recursive: true, force: true });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     process.kill(child.pid!, 'SIGTERM');
     const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+    fs.rmSync(dir, { recursive: true, force: true });
   };
 
   try {
@@ -188,7 +189,8 @@ export async function startRedmine(): Promise<RedmineServer> {
     const project = await createProject();
     return { url, apiKey, project, customFieldId, pid: child.pid!, logFile, createProject, api, railsRunner, stop };
   } catch (err) {
+    const log = tail(logFile);
     await stop();
-    throw err;
+    throw Object.assign(err as Error, { serverLog: log });
   }
 }
