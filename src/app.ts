@@ -39,7 +39,6 @@ import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
 import { registerConsole } from './console/index.ts';
-import { registerConsole } from './console/index.ts';
 import { KataImport, kataMigrations } from './integrations/kata/import-job.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -150,7 +149,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerEnrichmentRoutes(http, alerts, enrichment);
   registerPlaybookRoutes(http, playbooks, runs, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
-  await registerConsole(http);
   await registerConsole(http);
 
   const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers };
