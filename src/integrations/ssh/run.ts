@@ -101,6 +101,9 @@ function failureMessage(req: RunRequest, result: { exitSignal: string | null; ki
   if (output.exitCode === 127 || output.exitCode === 126) {
     return `${req.scriptPath} could not be started in ${req.workingDirectory} (exit code ${output.exitCode}: ${output.exitCode === 127 ? 'not found' : 'not executable'}): check the script path and its execute permission${said}`;
   }
+  if (result.exitSignal === null && output.exitCode === -1) {
+    return `the connection to ${output.host} was lost while ${req.scriptPath} ran: it may or may not have finished; check on the host before running it again${said}`;
+  }
   if (result.exitSignal) return `${req.scriptPath} was killed by signal ${result.exitSignal} (exit code ${output.exitCode})${said}`;
   return `${req.scriptPath} exited with code ${output.exitCode}${said}`;
 }

@@ -34,6 +34,16 @@ describe('ssh connector through the API against a real sshd', { skip: unavailabl
 
   const config = () => ({ host: s.host, port: s.port, username: s.user, verifyHostKey: true, hostKey: s.hostKeyLine });
 
+  test('the three types are listed with forms the console can render', async () => {
+    const res = await t.call('GET', '/api/v1/connector-types');
+    assert.equal(res.status, 200);
+    const byType = new Map(res.body.items.map((i: any) => [i.type, i]));
+    for (const type of ['ssh', 'continent4', 'skdpu']) assert.ok(byType.has(type), type);
+    const ssh: any = byType.get('ssh');
+    assert.equal(JSON.stringify(ssh).includes('"default":"/opt/xdr_scripts"'), true);
+    assert.deepEqual(ssh.actions.map((a: any) => a.name).sort(), ['fetchHostKey', 'runScript']);
+  });
+
   test('draft check without a pinned key shows the fingerprint to confirm', async () => {
     const res = record(await t.call('POST', `/api/v1/tenants/${tenantId}/integrations/check`, { type: 'ssh', config: { ...config(), hostKey: undefined }, secrets: { password: s.password } }));
     assert.equal(res.status, 200);
