@@ -73,6 +73,17 @@ function readRfc3339(s: string, i: number, strict: boolean, defaultOffset: numbe
 
 // ---------------------------------------------------------------- RFC 5424
 
+/** End of an SD-NAME: printable US-ASCII except `=`, `]`, `"` and space. */
+function sdNameEnd(s: string, i: number): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 33 || c > 126 || c === 61 || c === 93 || c === 34) break;
+    i++;
+  }
+  return i;
+}
+
 interface Sd {
   sd: Record<string, Record<string, string>> | null;
   end: number;
@@ -84,8 +95,7 @@ function readStructuredData(s: string, i: number, strict: boolean): Sd | string 
   const sd: Record<string, Record<string, string>> = {};
   while (s[i] === '[') {
     i++;
-    let j = i;
-    while (j < s.length && isPrintUsAscii(s.charCodeAt(j)) && s[j] !== '=' && s[j] !== ']' && s[j] !== '"') j++;
+    let j = sdNameEnd(s, i);
     const id = s.slice(i, j);
     if (id.length === 0 || id.length > (strict ? 32 : 255)) return 'expecting a structured data element id';
     if (Object.prototype.hasOwnProperty.call(sd, id)) {
@@ -105,8 +115,7 @@ function readStructuredData(s: string, i: number, strict: boolean): Sd | string 
         i++;
         break;
       }
-      j = i;
-      while (j < s.length && isPrintUsAscii(s.charCodeAt(j)) && s[j] !== '=' && s[j] !== ']' && s[j] !== '"') j++;
+      j = sdNameEnd(s, i);
       const name = s.slice(i, j);
       if (name.length === 0 || (strict && name.length > 32) || s[j] !== '=') return 'expecting a structured data parameter (`key="value"`)';
       j++;
