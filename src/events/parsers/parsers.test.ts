@@ -145,7 +145,10 @@ test('XML: Windows event XML becomes System.* / EventData.* fields; bad XML is a
   assert.equal(f['System.Provider.Name'], 'P');
   assert.equal(f['EventData.A'], '1 & 2');
   assert.equal(f['EventData.Data1'], 'anon');
-  assert.equal(parseXml('<Event><System>').ok, false);
+  for (const bad of ['<Event><System>', '<Event><System></Event>', '<a><b></a></b>', '<a x="1>t</a>', '<a>t</a', '<a><!-- open </a>', '<a><![CDATA[x</a>', 'x<a/>']) {
+    assert.equal(parseXml(bad).ok, false, bad);
+  }
+  assert.deepEqual(ok(parseXml('<?xml version="1.0"?><!-- c --><a x="1>2"><![CDATA[<b>]]><c/></a>')), { a: '<b>', 'a.x': '1>2', 'a.c': '' });
   assert.equal(parseXml('not xml').ok, false);
 });
 

@@ -83,6 +83,7 @@ export function parseXml(raw: string): ParseResult {
     const event = doc.Event as Node | undefined;
     if (event && typeof event === 'object' && 'System' in event) return { ok: true, fields: windowsEvent(event) };
     const out: Fields = {};
+    for (const k of Object.keys(doc)) if (k.startsWith('?')) delete doc[k]; // the <?xml …?> declaration
     flatten(doc, '', out, 0);
     return { ok: true, fields: out };
   } catch (err) {
