@@ -34,6 +34,8 @@ import { PlaybooksService } from './playbooks/playbooks.ts';
 import { RunsService } from './playbooks/runs.ts';
 import { TriggerEvaluator } from './playbooks/triggers.ts';
 import { registerPlaybookRoutes } from './playbooks/routes.ts';
+import { ticketingMigrations } from './ticketing/migrations.ts';
+import { RedmineSync } from './ticketing/redmine-sync.ts';
 import { responseMigrations } from './response/migrations.ts';
 import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
 import { ResponseService } from './response/response.ts';
@@ -44,7 +46,7 @@ import { KataImport, kataMigrations } from './integrations/kata/import-job.ts';
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations, ...kataMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations, ...kataMigrations, ...ticketingMigrations];
 
 export interface Services {
   database: Database;
@@ -63,6 +65,7 @@ export interface Services {
   playbooks: PlaybooksService;
   runs: RunsService;
   triggers: TriggerEvaluator;
+  redmineSync: RedmineSync;
 }
 
 export interface App {
@@ -103,13 +106,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const registry = options.registry ?? createConnectorRegistry();
   const integrations = new IntegrationsService({ database, registry, tenants, vault, audit, outbound, logger });
   const alerts = new AlertsService({ database, audit });
-  const response = new ResponseService({ database, audit, jobs, integrations, alerts, vault, leaseMs: config.jobLeaseMs });
+  const response = new ResponseService({ database, audit, jobs, integrations, alerts, vault, leaseMs: config.jobLeaseMs, publicUrl: config.publicUrl });
   const enrichment = new EnrichmentService({ database, integrations, logger });
   const jq = new Jq();
   const playbooks = new PlaybooksService({ database, audit, tenants, jq });
   const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, leaseMs: config.jobLeaseMs });
   const triggers = new TriggerEvaluator({ alerts, playbooks, runs, jq, logger });
   triggers.attach();
+  const redmineSync = new RedmineSync({ database, alerts, response, integrations, jobs, logger });
   const kataImport = new KataImport({ database, jobs, integrations, alerts, tenants, logger });
 
   tenants.addLifecycle({
@@ -122,6 +126,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await enrichment.purgeTenants(ids, trx);
       await playbooks.purgeTenants(ids, trx);
       await runs.purgeTenants(ids, trx);
+      await redmineSync.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -151,7 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerResponseRoutes(http, response, tenants);
   await registerConsole(http);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers, redmineSync };
   let workerStarted = false;
   let pruneTimer: NodeJS.Timeout | null = null;
   return {
@@ -167,6 +172,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async startWorker() {
       workerStarted = true;
       await jobs.start();
+      await redmineSync.schedule();
       await kataImport.start();
       // Finished jobs are kept a week for inspection, then pruned (hourly, by every worker: cheap and idempotent).
       pruneTimer = setInterval(() => void jobs.prune({ olderThanMs: 7 * 86_400_000 }).catch(() => {}), 3_600_000);

@@ -26,6 +26,8 @@ export interface Config {
   jobPollMs: number;
   /** How long a worker's claim on a job lasts without renewal; a crashed worker's jobs return after it. */
   jobLeaseMs: number;
+  /** How users reach this installation (links back from tickets and notifications). */
+  publicUrl: string;
 }
 
 const HOUR = 3_600_000;
@@ -69,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     role,
     jobPollMs: int(env, 'XDRHUB_JOB_POLL_MS', 250, 10, 60_000),
     jobLeaseMs: int(env, 'XDRHUB_JOB_LEASE_MS', 30_000, 1000, 600_000),
+    publicUrl: (env.XDRHUB_PUBLIC_URL || `http://localhost:${env.XDRHUB_PORT || 8080}`).replace(/\/+$/, ''),
   };
   return { ...config, ...overrides };
 }

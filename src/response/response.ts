@@ -79,9 +79,10 @@ export function describeFailure(err: unknown): string {
  */
 export class ResponseService {
   private readonly db: Db;
+  private readonly finishedListeners: ((action: ResponseAction) => Promise<void> | void)[] = [];
 
   constructor(
-    private readonly deps: { database: Database; audit: AuditLog; jobs: JobQueue; integrations: IntegrationsService; alerts: AlertsService; vault: Vault; leaseMs?: number },
+    private readonly deps: { database: Database; audit: AuditLog; jobs: JobQueue; integrations: IntegrationsService; alerts: AlertsService; vault: Vault; leaseMs?: number; publicUrl?: string },
   ) {
     this.db = deps.database.db.withTables<ResponseTables>() as unknown as Db;
     deps.jobs.register(EXECUTE_JOB, (ctx) => this.execute(ctx as JobContext<{ id: string }>), { concurrency: 8, leaseMs: deps.leaseMs });
@@ -166,7 +167,8 @@ export class ResponseService {
   }
 
   private async resolveTargets(tenantId: string, input: LaunchInput): Promise<ActionTarget[]> {
-    const out: ActionTarget[] = [...(input.targets ?? [])];
+    const out: ActionTarget[] = [];
+    for (const target of input.targets ?? []) out.push(target.kind === 'alert' || target.kind === 'incident' ? await this.itemTarget(tenantId, target.kind, target.value) : target);
     if (input.alertId) await this.deps.alerts.get(tenantId, input.alertId); // 404 for another tenant's alert
     if (input.incidentId) await this.deps.alerts.getIncident(tenantId, input.incidentId);
     if (input.observableIds?.length) {
@@ -180,6 +182,38 @@ export class ResponseService {
       out.push(...found.map(assetTarget));
     }
     return out;
+  }
+
+  /**
+   * An alert or incident as a target: it must be the tenant's (404 otherwise), and the connector
+   * gets its facts (title, severity, short id, description, a link back) as attributes.
+   */
+  private async itemTarget(tenantId: string, kind: 'alert' | 'incident', id: string): Promise<ActionTarget> {
+    const item = kind === 'alert' ? await this.deps.alerts.get(tenantId, id) : await this.deps.alerts.getIncident(tenantId, id);
+    const base = this.deps.publicUrl ?? '';
+    return {
+      kind,
+      value: item.id,
+      attributes: { shortId: item.shortId, title: item.title, severity: item.severity, description: item.description ?? '', status: item.status, link: `${base}/${kind}s/${item.id}?tenant=${tenantId}`, [`${kind}Id`]: item.id },
+    };
+  }
+
+  /** Called when an action ends (succeeded or failed), e.g. to link a created ticket. */
+  onFinished(listener: (action: ResponseAction) => Promise<void> | void): void {
+    this.finishedListeners.push(listener);
+  }
+
+  private async notifyFinished(id: string): Promise<void> {
+    if (this.finishedListeners.length === 0) return;
+    const row = await this.db.selectFrom('response_actions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return;
+    for (const l of this.finishedListeners) {
+      try {
+        await l(toResponseAction(row));
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
   }
 
   async get(tenantId: string, id: string): Promise<ResponseAction> {
@@ -295,12 +329,14 @@ export class ResponseService {
       // A given secret is needed once: it leaves the vault when the call is done.
       if (Object.keys(secretParams).length) await this.deps.vault.remove(this.secretRef(entry.tenantId, entry.id));
       await this.transition(row.id, ['inProgress'], { status: 'succeeded', result: JSON.stringify(result), finished_at: now() });
+      await this.notifyFinished(row.id);
       return { status: 'succeeded' };
     } catch (err) {
       const retryable = err instanceof OutboundError && err.retryable && !(err instanceof OutcomeUnknownError);
       if (retryable && ctx.attempt < MAX_ATTEMPTS) throw err;
       await this.deps.vault.remove(this.secretRef(row.tenant_id, row.id));
       await this.transition(row.id, ['inProgress'], { status: 'failed', error: describeFailure(err), finished_at: now() });
+      await this.notifyFinished(row.id);
       return { status: 'failed' };
     }
   }

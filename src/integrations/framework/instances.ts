@@ -74,7 +74,7 @@ export interface IntegrationsServiceDeps {
   audit: AuditLog;
   outbound: OutboundClient;
   logger: Logger;
-  /** Upper bound for a check or an action call. */
+  /** Upper bound for a check or an action call (connectors keep their own, shorter, timeouts). Default 15 minutes. */
   callTimeoutMs?: number;
 }
 
@@ -354,7 +354,7 @@ export class IntegrationsService {
     set.add(entry);
     try {
       if (!(await this.deps.tenants.isActive(tenantId))) throw notFound('tenant');
-      const signals = [controller.signal, AbortSignal.timeout(this.deps.callTimeoutMs ?? 120_000)];
+      const signals = [controller.signal, AbortSignal.timeout(this.deps.callTimeoutMs ?? 15 * 60_000)];
       if (outer) signals.push(outer);
       return await fn(AbortSignal.any(signals));
     } finally {
