@@ -1,0 +1,187 @@
+/**
+ * The web console end to end: Debian's Chromium (playwright-core) against a real xdrhub with the
+ * KTIP simulator and a local HTTPS webhook. Sign in, create a child tenant and see its copied
+ * settings, configure TIP with a token, enrich an alert, launch an action behind approval,
+ * approve it as an Approver, see it in the history. Screenshots of each main page go to artifacts/.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ADMIN_PASSWORD, startTestApp, type TestApp } from './support/app.ts';
+import { startHttpsRecorder } from './support/https-server.ts';
+import { startKtipSimulator, type KtipSimulator } from '../simulators/ktip/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = path.join(repo, 'artifacts', 'console');
+const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the console tests`;
+if (skip) console.log(`# console tests skipped: ${skip}`);
+
+describe('web console', { skip, timeout: 120_000 }, () => {
+  let t: TestApp;
+  let ktip: KtipSimulator;
+  let hook: Awaited<ReturnType<typeof startHttpsRecorder>>;
+  let browser: Browser;
+  let base: string;
+  const problems: string[] = [];
+  const approverPassword = 'Approver-password-123';
+
+  async function open(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    return page;
+  }
+  async function signIn(page: Page, username: string, password: string) {
+    await page.goto(`${base}/login`);
+    await page.locator('input[name=username]').fill(username);
+    await page.locator('input[name=password]').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/t\/[^/]+\/alerts/);
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+
+  before(async () => {
+    fs.mkdirSync(artifacts, { recursive: true });
+    await build({ configFile: path.join(repo, 'web/vite.config.ts'), logLevel: 'error' });
+    [ktip, hook, t] = await Promise.all([startKtipSimulator(), startHttpsRecorder(), startTestApp('sqlite', { XDRHUB_JOB_POLL_MS: '50' })]);
+    await t.app.startWorker();
+    await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(t.app.http.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all([t?.close(), ktip?.close(), hook?.close()]);
+  });
+
+  test('serves the console with an SPA fallback and keeps the API 404s', async () => {
+    const deep = await fetch(`${base}/t/x/alerts/y`);
+    assert.equal(deep.status, 200);
+    assert.match(await deep.text(), /<div id="root">/);
+    const api = await fetch(`${base}/api/v1/no-such-route`);
+    assert.equal(api.status, 401, 'under /api the auth hook still answers first');
+    assert.equal((await api.json()).error.code, 'unauthorized');
+  });
+
+  test('sign in, TIP with a token, a child tenant with copied settings, enrichment, approval, history', async () => {
+    const root = t.rootId;
+    // A webhook integration on Root (through the API: the console part is TIP below); it is copied with TIP.
+    const created = await t.call('POST', `/api/v1/tenants/${root}/integrations`, { type: 'webhook', name: 'Blocklist', config: { url: `${hook.url}/blocklist`, caCertificate: hook.ca }, secrets: { headerValue: 'Bearer s3cret' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const approver = await t.call('POST', `/api/v1/tenants/${root}/users`, { username: 'approver1', password: approverPassword, roles: ['approver'] });
+    assert.equal(approver.status, 201);
+
+    const page = await open();
+    await page.goto(`${base}/login`);
+    await shot(page, '01-sign-in');
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await shot(page, '02-alerts-empty');
+
+    // Settings → Tenants → Root → Settings: add Kaspersky TIP pointing at the simulator, with a token.
+    await page.getByRole('link', { name: 'Settings → Tenants' }).click();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const tip = page.locator('[data-connector="ktip"]');
+    await tip.getByRole('button', { name: /Kaspersky TIP/ }).first().click();
+    await tip.getByRole('button', { name: 'Add Kaspersky TIP / OpenTIP' }).click();
+    await tip.getByLabel('API base URL').fill(ktip.url);
+    await tip.getByLabel('API token').fill('console-test-token-1');
+    await tip.getByRole('button', { name: 'Create' }).click();
+    await tip.getByText('set, changed').waitFor();
+    await tip.getByRole('button', { name: 'Check connection' }).click();
+    await tip.getByText('✓ Connected').waitFor();
+    assert.ok(!(await page.content()).includes('console-test-token-1'), 'the token is never shown');
+    await shot(page, '03-settings-root-tip');
+
+    // Create a child: its Settings tab shows the copied integrations.
+    await page.getByRole('button', { name: 'Create child' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Customer One');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('heading', { name: 'Customer One' }).waitFor();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.locator('[data-connector="ktip"]').getByText('copied from the parent tenant').waitFor();
+    await page.locator('[data-connector="webhook"]').getByText('copied from the parent tenant').waitFor();
+    assert.equal(await page.getByText('Use the installation proxy').count(), 0, 'Proxy is shown on Root only');
+    await shot(page, '04-settings-child-copied');
+    const child = new URL(page.url()).searchParams.get('sel')!;
+
+    // An alert in the child: enrich its observables and see the Enrichment column.
+    const alert = await t.call('POST', `/api/v1/tenants/${child}/alerts`, {
+      title: 'Outbound connection to a known C2 server', severity: 'critical', source: 'kata',
+      observables: [{ type: 'ip', value: '6.6.6.6' }, { type: 'domain', value: 'update-evil-cdn.com' }, { type: 'domain', value: 'example.org' }],
+      assets: [{ kind: 'host', name: 'ws-042.corp.example', role: 'victim', ips: ['10.0.0.42'] }, { kind: 'account', login: 'jsmith', domain: 'CORP' }],
+    });
+    assert.equal(alert.status, 201, JSON.stringify(alert.body));
+    await page.goto(`${base}/t/${child}/alerts`);
+    await page.getByRole('link', { name: 'Outbound connection to a known C2 server' }).click();
+    await page.getByRole('button', { name: 'Enrich now' }).click();
+    const observables = page.getByRole('table', { name: 'Observables' });
+    await observables.getByText('Dangerous').first().waitFor();
+    await observables.getByText('Good').first().waitFor();
+    await shot(page, '05-alert-observables-enriched');
+
+    // Select the IP and launch "Add to a blocklist" behind approval.
+    await page.getByRole('checkbox', { name: 'Select 6.6.6.6' }).check();
+    await page.getByRole('button', { name: /Respond to 1 selected/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Launch a response action' });
+    await dialog.getByPlaceholder('Choose an action').click();
+    await page.getByRole('option', { name: /Add to a blocklist — Blocklist/ }).click();
+    await dialog.getByLabel('List name').waitFor();
+    assert.equal(await dialog.getByLabel('List name').inputValue(), 'xdrhub-blocklist', 'the schema default is filled in');
+    await dialog.getByRole('switch', { name: /Require approval/ }).check({ force: true });
+    await shot(page, '06-launch-dialog');
+    await dialog.getByRole('button', { name: 'Send for approval' }).click();
+    await page.getByRole('tab', { name: 'Response history' }).click();
+    await page.getByRole('table', { name: 'Response history' }).getByText('Awaiting approval').waitFor();
+    assert.equal(hook.seen.length, 0, 'nothing runs before approval');
+
+    // The Approver approves it in the queue.
+    const second = await open();
+    await signIn(second, 'approver1', approverPassword);
+    await second.getByRole('link', { name: 'Approvals' }).click();
+    const queue = second.getByRole('table', { name: 'Actions awaiting approval' });
+    await queue.getByText('6.6.6.6').waitFor();
+    await shot(second, '07-approvals');
+    await queue.getByRole('button', { name: /Approve addToBlocklist on 6.6.6.6/ }).click();
+    await second.getByText('Nothing to approve').waitFor();
+    // An approver may not launch actions: the control is disabled with the reason.
+    await second.getByRole('link', { name: 'Response history' }).click();
+    assert.equal(await second.getByRole('button', { name: 'New action…' }).getAttribute('data-disabled'), 'true');
+
+    // History shows it succeeded, with Undo.
+    await page.getByRole('link', { name: 'Response history' }).click();
+    const history = page.getByRole('table', { name: 'Response history' });
+    await history.getByText('Succeeded').waitFor({ timeout: 15_000 });
+    await history.getByText('approved by approver1').waitFor();
+    await history.getByRole('button', { name: 'Undo' }).waitFor();
+    await shot(page, '08-response-history');
+    assert.equal(hook.seen.length, 1);
+    assert.deepEqual(JSON.parse(hook.seen[0].body).target, { kind: 'observable:ip', value: '6.6.6.6' });
+
+    // The other main pages render.
+    await page.getByRole('link', { name: 'Playbooks', exact: true }).click();
+    await page.getByRole('button', { name: 'From a template…' }).waitFor();
+    await shot(page, '09-playbooks');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('table', { name: 'Audit log' }).getByText('response.approve').first().waitFor();
+    await shot(page, '10-audit');
+    await page.goto(`${base}/t/${child}/alerts`);
+    await page.getByRole('table', { name: 'Alerts' }).waitFor();
+    await shot(page, '11-alerts');
+
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+});
