@@ -74,7 +74,7 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     assert.match(await deep.text(), /<div id="root">/);
     const api = await fetch(`${base}/api/v1/no-such-route`);
     assert.equal(api.status, 401, 'under /api the auth hook still answers first');
-    assert.equal((await api.json()).error.code, 'unauthorized');
+    assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'unauthorized');
   });
 
   test('sign in, TIP with a token, a child tenant with copied settings, enrichment, approval, history', async () => {
