@@ -21,6 +21,18 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// Compiled patterns per conversion object, so the per-event path does no cache-key building.
+const patterns = new WeakMap<object, RegExp | string>();
+function patternOf(c: { pattern?: string; from?: string }, source: string, global: boolean): RegExp | string {
+  let re = patterns.get(c);
+  if (re === undefined) {
+    const base = compileUserRegexp(source);
+    re = typeof base === 'string' || !global ? base : new RegExp(base.source, base.flags + 'g');
+    patterns.set(c, re);
+  }
+  return re;
+}
+
 /** Applies one conversion; returns undefined when the value disappears (e.g. regexp did not match). */
 export function convert(value: string, c: Conversion): string | undefined {
   switch (c.op) {
@@ -35,7 +47,7 @@ export function convert(value: string, c: Conversion): string | undefined {
     }
     case 'regexp': {
       // The first capture group (or the named group `value`, or the whole match) becomes the value.
-      const re = compileUserRegexp(c.pattern);
+      const re = patternOf(c, c.pattern, false);
       if (typeof re === 'string' || value.length > MAX_REGEXP_INPUT) return undefined;
       const m = re.exec(value);
       if (!m) return undefined;
@@ -45,9 +57,9 @@ export function convert(value: string, c: Conversion): string | undefined {
       return value.substring(c.start, c.end);
     case 'replace': {
       if (!c.regexp) return value.split(c.from).join(c.to);
-      const re = compileUserRegexp(c.from);
+      const re = patternOf(c, c.from, true);
       if (typeof re === 'string' || value.length > MAX_REGEXP_INPUT) return value;
-      return value.replace(new RegExp(re.source, re.flags + 'g'), c.to);
+      return value.replace(re, c.to);
     }
     case 'append':
       return value + c.value;

@@ -2,7 +2,7 @@
 // → typed, validated normalized event, plus the original fields (the view Sigma rules evaluate).
 // A definition is compiled once (cached per object) so the per-event path does no set-up work.
 import { parse } from '../parsers/index.ts';
-import { compileUserRegexp } from '../parsers/regexp.ts';
+import { compileUserRegexp, matchRegexp } from '../parsers/regexp.ts';
 import { getPath, type Fields, type ParseResult } from '../types.ts';
 import { CEF_HEADER_TO_SCHEMA, CEF_TO_SCHEMA, LEEF_TO_SCHEMA } from './cef-dictionary.ts';
 import { coerce } from './coerce.ts';
@@ -60,10 +60,7 @@ function compileParser(p: ParserSpec): (raw: string) => ParseResult {
   if (p.kind === 'regexp' && typeof options.pattern === 'string') {
     // Resolve the pattern once instead of per event.
     const re = compileUserRegexp(options.pattern, typeof options.flags === 'string' ? options.flags : '');
-    if (typeof re !== 'string') {
-      const pat = { ...options, pattern: options.pattern } as Record<string, unknown>;
-      return (raw) => parse('regexp', raw, pat);
-    }
+    if (typeof re !== 'string') return (raw) => matchRegexp(re, raw);
   }
   return (raw) => parse(p.kind, raw, options);
 }

@@ -42,19 +42,20 @@ export function parseKv(raw: string, opts: KvOptions = {}): ParseResult {
       if (i < n && quotes.includes(raw[i])) {
         const q = raw[i++];
         let closed = false;
+        // Copy runs between escapes in one slice.
+        let run = i;
         while (i < n) {
           const c = raw[i];
           if (c === '\\' && i + 1 < n && (raw[i + 1] === q || raw[i + 1] === '\\')) {
-            value += raw[i + 1];
+            value += raw.slice(run, i) + raw[i + 1];
             i += 2;
+            run = i;
           } else if (c === q) {
+            value += raw.slice(run, i);
             i++;
             closed = true;
             break;
-          } else {
-            value += c;
-            i++;
-          }
+          } else i++;
         }
         if (!closed) return fail(`unterminated quoted value for key ${JSON.stringify(key)}`);
       } else {

@@ -52,6 +52,11 @@ export function compileUserRegexp(pattern: string, flags = ''): RegExp | string 
 export function parseRegexp(raw: string, opts: RegexpOptions): ParseResult {
   const re = compileUserRegexp(opts.pattern, opts.flags);
   if (typeof re === 'string') return fail(re);
+  return matchRegexp(re, raw);
+}
+
+/** Runs an already compiled pattern (normalizers compile theirs once). */
+export function matchRegexp(re: RegExp, raw: string): ParseResult {
   if (raw.length > MAX_REGEXP_INPUT) return fail(`input longer than ${MAX_REGEXP_INPUT} characters for a regexp parser`);
   const m = re.exec(raw);
   if (!m) return fail('pattern did not match');

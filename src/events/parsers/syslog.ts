@@ -52,9 +52,13 @@ interface Ts {
   end: number;
 }
 
+// Sticky: matches exactly at lastIndex without slicing the input.
+const RFC3339 = /(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,64}))?(Z|z|[+-]\d{2}:?\d{2})?/y;
+
 /** RFC 3339 timestamp at `i`. Strict: ≤6 fraction digits, upper-case T/Z, zone required, real calendar date. */
 function readRfc3339(s: string, i: number, strict: boolean, defaultOffset: number): Ts | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})?/.exec(s.slice(i, i + 128));
+  RFC3339.lastIndex = i;
+  const m = RFC3339.exec(s);
   if (!m) return null;
   if (strict && (m[4] !== 'T' || !m[9] || m[9] === 'z' || (m[8] !== undefined && m[8].length > 6) || !/^(Z|[+-]\d{2}:\d{2})$/.test(m[9]))) return null;
   const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[5], m[6], m[7]].map(Number);
@@ -68,7 +72,7 @@ function readRfc3339(s: string, i: number, strict: boolean, defaultOffset: numbe
     offset = (z[0] === '-' ? -1 : 1) * (oh * 60 + om);
   } else if (m[9]) offset = 0;
   const frac = (m[8] ?? '').slice(0, 6).padEnd(6, '0');
-  return { iso: isoFrom(y, mo, d, h, mi, Math.min(sec, 59), Number(frac), offset), end: i + m[0].length };
+  return { iso: isoFrom(y, mo, d, h, mi, Math.min(sec, 59), Number(frac), offset), end: RFC3339.lastIndex };
 }
 
 // ---------------------------------------------------------------- RFC 5424
