@@ -182,7 +182,7 @@ for (const d of await dialectsUnderTest()) {
     });
 
     test('bad launches are refused before anything is queued', async () => {
-      const wrongKind = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'incident', value: 'x' }] });
+      const wrongKind = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'none', value: 'x' }] });
       assert.equal(wrongKind.status, 400);
       const noTargets = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist' });
       assert.equal(noTargets.status, 400);
