@@ -4,6 +4,7 @@ import { TEMPLATES } from '../src/playbooks/templates.ts';
 import { validatePlaybook, type Step } from '../src/playbooks/model.ts';
 import { Jq } from '../src/playbooks/jq.ts';
 import { createConnectorRegistry } from '../src/integrations/registry-list.ts';
+import { validateAgainst } from '../src/integrations/framework/validate.ts';
 
 const jq = new Jq();
 after(() => jq.close());
@@ -19,9 +20,13 @@ test('every template is a valid playbook whose actions exist on the connectors i
     const def = await validatePlaybook(template.playbook, jq);
     assert.equal(def.mode, 'training', `${template.id} ships in training mode`);
     for (const step of actionSteps(def.steps)) {
-      const types = (Array.isArray(step.connector) ? step.connector : [step.connector]).filter((t) => registry.get(t));
-      // Connectors still being built are skipped here; at least one named type must exist.
-      for (const type of types) assert.ok(registry.get(type)!.actions[step.action], `${template.id}: ${type} has no action ${step.action}`);
+      const types = Array.isArray(step.connector) ? step.connector : [step.connector];
+      for (const type of types) {
+        const action = registry.get(type)?.actions[step.action];
+        assert.ok(action, `${template.id}: ${type} has no action ${step.action}`);
+        // Literal parameters must be what the action accepts.
+        if (step.params && typeof step.params === 'object') validateAgainst(action.paramsSchema, step.params, `${template.id}.${step.id}.params`);
+      }
     }
   }
 });

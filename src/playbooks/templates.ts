@@ -52,7 +52,7 @@ export const TEMPLATES: PlaybookTemplate[] = [
       mode: 'training',
       trigger: '.severity == "critical" and (.assets | any(.kind == "host" and .role == "attacker"))',
       steps: [
-        { id: 'isolate', kind: 'action', connector: 'kata', action: 'enableNetworkIsolation', targets: '[.alert.assets[] | select(.kind == "host" and .role == "attacker")]', params: { autoOffHours: 24 }, approval: { required: true } },
+        { id: 'isolate', kind: 'action', connector: 'kata', action: 'enableNetworkIsolation', targets: '[.alert.assets[] | select(.kind == "host" and .role == "attacker")]', params: { timeoutHours: 24 }, approval: { required: true } },
         { id: 'prevent', kind: 'action', connector: 'kata', action: 'addPreventionRule', targets: '[.alert.observables[] | select(.type == "md5" or .type == "sha256")]', onError: 'continue' },
         { id: 'note', kind: 'updateData', update: { comment: 'Attacker host isolated; file hashes added to the prevention rules.' } },
       ],
