@@ -31,7 +31,7 @@ function variants(raw: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => raw.replace(/\d(?=\d\d\b)/, String(i % 10)));
 }
 
-function normalizeRow(name: string, id: string, ms: number): BenchRow {
+function normalizeRow(name: string, id: string, ms: number, goal = true): BenchRow {
   const entry = findSource(id);
   if (!entry) throw new Error(`catalogue entry ${id} missing`);
   const def: NormalizerDef = entry.normalizer;
@@ -41,7 +41,7 @@ function normalizeRow(name: string, id: string, ms: number): BenchRow {
     if (!normalize(def, raw).ok) failures++;
   }, ms);
   if (failures > 0) throw new Error(`${id}: ${failures} normalization failures`);
-  return { suite: SUITE, name: `parse+normalize ${name}`, value: eps, unit: 'EPS/core', note: `${id}; goal ≥ 50,000` };
+  return { suite: SUITE, name: `parse+normalize ${name}`, value: eps, unit: 'EPS/core', note: goal ? `${id}; goal ≥ 50,000` : id };
 }
 
 // ---- deterministic synthetic Sigma corpus, shaped like SigmaHQ's (mostly process_creation) ----
@@ -120,7 +120,7 @@ export default async function (): Promise<BenchRow[]> {
   rows.push(normalizeRow('CEF', 'kaspersky-ksc', ms));
   rows.push(normalizeRow('LEEF', 'checkpoint-leef', ms));
   rows.push(normalizeRow('JSON', 'suricata-eve', ms));
-  rows.push(normalizeRow('Windows XML', 'windows-security', ms));
+  rows.push(normalizeRow('Windows XML', 'windows-security', ms, false));
   // Mixed workloads: every catalogue sample of a format in turn, each with its own normalizer.
   const mixRow = (name: string, pick: (kind: string) => boolean) => {
     const mix = catalogue.filter((e) => pick(e.normalizer.parser.kind)).flatMap((e) => e.samples.map((smp) => ({ def: e.normalizer, raw: smp.raw })));
