@@ -94,6 +94,34 @@ function assetIdentity(a: AssetInput): { identity: string; name: string; attribu
   };
 }
 
+type HeaderPatch = { assigneeId?: string | null; status?: string; resolution?: Resolution | null; severity?: Severity; externalRef?: string | null; additionalData?: Record<string, unknown> };
+
+/**
+ * The column changes common to alerts and incidents. A closed item is read-only except for
+ * reopening (a patch with only a new status); closing needs a resolution; reopening clears it.
+ */
+function headerChanges(kind: 'alert' | 'incident', row: { status: string; resolution: string | null; additional_data: string }, patch: HeaderPatch) {
+  const reopening = row.status === 'closed' && patch.status !== undefined && patch.status !== 'closed' && Object.keys(patch).length === 1;
+  if (row.status === 'closed' && !reopening) throw conflict(`the ${kind} is closed and read-only: reopen it first`);
+  if (patch.status === 'closed' && !(patch.resolution ?? row.resolution)) throw invalidField('resolution', `is required to close an ${kind}`);
+  const t = now();
+  const set: { [k: string]: unknown } = { updated_at: t };
+  if (patch.assigneeId !== undefined) set.assignee_id = patch.assigneeId;
+  if (patch.status !== undefined && patch.status !== row.status) {
+    set.status = patch.status;
+    set.status_changed_at = t;
+    if (patch.status !== 'closed') set.resolution = null;
+  }
+  if (patch.resolution !== undefined) set.resolution = patch.resolution;
+  if (patch.severity !== undefined) {
+    set.severity = patch.severity;
+    set.severity_rank = severityRank(patch.severity);
+  }
+  if (patch.externalRef !== undefined) set.external_ref = patch.externalRef;
+  if (patch.additionalData !== undefined) set.additional_data = JSON.stringify({ ...JSON.parse(row.additional_data), ...patch.additionalData });
+  return set;
+}
+
 export class AlertsService {
   private readonly db: Db;
   private readonly listeners: AlertsListener[] = [];
@@ -355,28 +383,8 @@ export class AlertsService {
   async update(tenantId: string, id: string, patch: AlertPatch, actor: Actor): Promise<Alert> {
     await this.db.transaction().execute(async (trx) => {
       const row = await this.alertRow(tenantId, id, trx);
-      if (row.status === 'closed' && patch.status !== undefined && patch.status !== 'closed' && Object.keys(patch).length === 1) {
-        // Reopening is the one change a closed alert accepts.
-      } else if (row.status === 'closed') {
-        throw conflict('the alert is closed and read-only: reopen it first (status new or inProgress)');
-      }
       if (patch.status === 'inIncident') throw invalidField('status', 'inIncident is set by linking the alert to an incident');
-      if (patch.status === 'closed' && !(patch.resolution ?? row.resolution)) throw invalidField('resolution', 'is required to close an alert');
-      const t = now();
-      const set: Partial<AlertRow> = { updated_at: t };
-      if (patch.assigneeId !== undefined) set.assignee_id = patch.assigneeId;
-      if (patch.status !== undefined && patch.status !== row.status) {
-        set.status = patch.status;
-        set.status_changed_at = t;
-        if (patch.status !== 'closed') set.resolution = null;
-      }
-      if (patch.resolution !== undefined) set.resolution = patch.resolution;
-      if (patch.severity !== undefined) {
-        set.severity = patch.severity;
-        set.severity_rank = severityRank(patch.severity);
-      }
-      if (patch.externalRef !== undefined) set.external_ref = patch.externalRef;
-      if (patch.additionalData !== undefined) set.additional_data = JSON.stringify({ ...JSON.parse(row.additional_data), ...patch.additionalData });
+      const set: Partial<AlertRow> = headerChanges('alert', row, patch);
       await trx.updateTable('alerts').set(set).where('id', '=', id).execute();
       await this.deps.audit.append({ actor, tenantId, action: 'alert.update', target: { kind: 'alert', id }, details: { changed: Object.keys(patch), status: patch.status } }, trx);
     });
@@ -546,27 +554,10 @@ export class AlertsService {
   async updateIncident(tenantId: string, id: string, patch: IncidentPatch, actor: Actor): Promise<Incident> {
     await this.db.transaction().execute(async (trx) => {
       const row = await this.incidentRow(tenantId, id, trx);
-      const reopening = row.status === 'closed' && patch.status !== undefined && patch.status !== 'closed' && Object.keys(patch).length === 1;
-      if (row.status === 'closed' && !reopening) throw conflict('the incident is closed and read-only: reopen it first');
-      if (patch.status === 'closed' && !(patch.resolution ?? row.resolution)) throw invalidField('resolution', 'is required to close an incident');
-      const t = now();
-      const set: Partial<IncidentRow> = { updated_at: t };
+      const set: Partial<IncidentRow> = headerChanges('incident', row, patch);
       if (patch.title !== undefined) set.title = patch.title;
       if (patch.description !== undefined) set.description = patch.description;
-      if (patch.assigneeId !== undefined) set.assignee_id = patch.assigneeId;
-      if (patch.status !== undefined && patch.status !== row.status) {
-        set.status = patch.status;
-        set.status_changed_at = t;
-        if (patch.status !== 'closed') set.resolution = null;
-      }
-      if (patch.resolution !== undefined) set.resolution = patch.resolution;
-      if (patch.severity !== undefined) {
-        set.severity = patch.severity;
-        set.severity_rank = severityRank(patch.severity);
-      }
       if (patch.priority !== undefined) set.priority = patch.priority;
-      if (patch.externalRef !== undefined) set.external_ref = patch.externalRef;
-      if (patch.additionalData !== undefined) set.additional_data = JSON.stringify({ ...JSON.parse(row.additional_data), ...patch.additionalData });
       await trx.updateTable('incidents').set(set).where('id', '=', id).execute();
       await this.deps.audit.append({ actor, tenantId, action: 'incident.update', target: { kind: 'incident', id }, details: { changed: Object.keys(patch), status: patch.status } }, trx);
     });
