@@ -104,6 +104,13 @@ async function main() {
     users[username] = { id: user.id, name: username };
   }
 
+  // Playbooks from the templates, before the alerts arrive: Globex's firewall playbook is enabled in
+  // training mode, so its matches wait in Playbook runs for an approver; the others are ready to adapt.
+  const templates = services.playbooks.templates();
+  for (const [i, t] of templates.slice(0, 2).entries()) {
+    await optional(`playbook ${t.id}`, () => services.playbooks.createFromTemplate(i === 0 ? globex : mssp, t.id, { enabled: i === 0 }, S));
+  }
+
   // Alerts: a few dozen, realistic, spread over both customers.
   const created = { [globex.id]: await services.alerts.createAlerts(globex.id, sampleAlerts('globex'), S), [initech.id]: await services.alerts.createAlerts(initech.id, sampleAlerts('initech'), S) };
   const total = Object.values(created).reduce((n, l) => n + l.length, 0);
@@ -130,9 +137,6 @@ async function main() {
     await optional('an approval', () => services.response.launch(globex.id, { instanceId: hook.id, action: 'addToBlocklist', params: { list: 'c2-servers' }, alertId: g0.id, observableIds: ips.slice(1, 2).length ? ips.slice(1, 2) : ips.slice(0, 1), approval: { required: true, windowMinutes: 240 } }, analyst));
   }
 
-  // Playbooks from the templates (training mode: every match waits for approval).
-  const templates = services.playbooks.templates();
-  for (const t of templates.slice(0, 2)) await optional(`playbook ${t.id}`, () => services.playbooks.createFromTemplate(mssp, t.id, { enabled: false }, S));
 
   await app.http.listen({ port, host: config.host });
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;

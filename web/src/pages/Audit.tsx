@@ -18,7 +18,7 @@ export function AuditPage() {
   return (
     <Stack>
       <Title order={2}>Audit log</Title>
-      <Text size="sm" c="dimmed">Every change to tenants, users, roles, integrations, secrets, alerts and responses on this tenant and its descendants, newest first. Entries are hash-chained: `xdrhub audit verify` detects tampering.</Text>
+      <Text size="sm" c="dimmed">Every change to tenants, users, roles, integrations, secrets, alerts and responses on this tenant and its descendants, newest first. Entries are hash-chained: the command “xdrhub audit verify” detects tampering.</Text>
       <Group><TextInput label="Action" placeholder="e.g. integration.update" value={action} onChange={(e) => setAction(e.currentTarget.value)} w={260} /></Group>
       {list.isLoading ? <Loading what="the audit log" /> : list.error ? <Failed what="the audit log" error={list.error} retry={() => list.refetch()} /> : !list.data?.items.length ? (
         <Empty title="No entries" hint={action ? 'No entry has this exact action name: clear the filter.' : 'Nothing has happened on this tenant yet.'} />

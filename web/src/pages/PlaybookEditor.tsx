@@ -65,15 +65,19 @@ export function PlaybookEditorPage() {
       <Text size="sm" c="dimmed">
         Fields: name, description, tags, scope (alert | incident), mode (auto | training | manual), trigger (jq → true/false), steps (action, updateData, enrichment, branch, split), runTimeoutMinutes, enabled, offerToChildren.
       </Text>
-      <Textarea label="Playbook (JSON)" autosize minRows={18} maxRows={32} spellCheck={false} readOnly={readOnly} value={text} onChange={(e) => { setText(e.currentTarget.value); setResult(null); }}
-        styles={{ input: { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', fontSize: 13 } }}
-        error={result && !result.ok ? (result.field ? `${result.field.replace(/^body\./, '')}: ` : '') + result.message : undefined} />
-      {result?.ok && <Alert color="green" role="status">{result.message}</Alert>}
       <Group>
         <Button variant="default" loading={validate.isPending} onClick={() => { const b = parse(); if (b !== undefined) validate.mutate(b); }}>Validate</Button>
         {!readOnly && <Button loading={save.isPending} onClick={() => { const b = parse(); if (b !== undefined) save.mutate(b); }}>{isNew ? 'Create' : 'Save new version'}</Button>}
         {!isNew && <Anchor component={Link} to={`/t/${tenantId}/runs?playbookId=${playbookId}`} size="sm">Runs of this playbook</Anchor>}
       </Group>
+      {result && (
+        <Alert color={result.ok ? 'green' : 'red'} role={result.ok ? 'status' : 'alert'} title={result.ok ? undefined : result.field ? `At ${result.field.replace(/^body\./, '')}` : 'Not valid'}>
+          <Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{result.message}</Text>
+        </Alert>
+      )}
+      <Textarea label="Playbook (JSON)" autosize minRows={18} maxRows={26} spellCheck={false} readOnly={readOnly} value={text} onChange={(e) => { setText(e.currentTarget.value); setResult(null); }}
+        styles={{ input: { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', fontSize: 13 } }}
+        error={!!result && !result.ok} />
     </Stack>
   );
 }
