@@ -16,7 +16,7 @@ export function ago(v: string | number | null | undefined): string {
 
 export const SEVERITY_COLOR: Record<string, string> = { low: 'gray', medium: 'yellow', high: 'orange', critical: 'red' };
 export const STATUS_COLOR: Record<string, string> = {
-  new: 'blue', inProgress: 'cyan', inIncident: 'grape', closed: 'gray',
+  new: 'blue', open: 'blue', hold: 'orange', inProgress: 'cyan', inIncident: 'grape', closed: 'gray',
   queued: 'gray', awaitingApproval: 'yellow', succeeded: 'green', failed: 'red', rejected: 'red', timedOut: 'orange', cancelled: 'gray',
   running: 'cyan', pending: 'gray', skipped: 'gray', approved: 'green',
 };

@@ -10,6 +10,7 @@ import { PlaybooksPage } from './pages/Playbooks.tsx';
 import { PlaybookEditorPage } from './pages/PlaybookEditor.tsx';
 import { RunsPage, RunPage } from './pages/Runs.tsx';
 import { AuditPage } from './pages/Audit.tsx';
+import { IncidentPage, IncidentsPage } from './pages/Incidents.tsx';
 import { NotFound } from './components/NotFound.tsx';
 
 export const router = createBrowserRouter([
@@ -22,6 +23,8 @@ export const router = createBrowserRouter([
       { index: true, element: <Navigate to="alerts" replace /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'alerts/:alertId', element: <AlertPage /> },
+      { path: 'incidents', element: <IncidentsPage /> },
+      { path: 'incidents/:incidentId', element: <IncidentPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
       { path: 'response', element: <HistoryPage /> },
       { path: 'playbooks', element: <PlaybooksPage /> },

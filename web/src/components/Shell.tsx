@@ -7,6 +7,7 @@ import { Failed, Loading } from './States.tsx';
 
 const NAV: { to: string; label: string; permission: string }[] = [
   { to: 'alerts', label: 'Alerts', permission: 'alerts.read' },
+  { to: 'incidents', label: 'Incidents', permission: 'alerts.read' },
   { to: 'approvals', label: 'Approvals', permission: 'response.approve' },
   { to: 'response', label: 'Response history', permission: 'history.read' },
   { to: 'playbooks', label: 'Playbooks', permission: 'alerts.read' },

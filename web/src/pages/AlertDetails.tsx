@@ -10,6 +10,7 @@ import { GuardedButton } from '../components/Guarded.tsx';
 import { HistoryTable } from '../components/HistoryTable.tsx';
 import { LaunchDialog, type LaunchTarget } from '../components/LaunchDialog.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
+import { LinkIncidentDialog } from './Incidents.tsx';
 
 export function AlertPage() {
   const tenantId = useTenantId();
@@ -68,6 +69,7 @@ function Triage({ alert: a }: { alert: AlertDetails }) {
   const me = useMe();
   const patch = useAlertPatch(a);
   const [closing, setClosing] = useState(false);
+  const [linking, setLinking] = useState(false);
   const [resolution, setResolution] = useState<string | null>('truePositive');
   const closed = a.status === 'closed';
   const reason = perms.why('alerts.write') ?? (closed ? 'A closed alert is read-only.' : undefined);
@@ -81,8 +83,14 @@ function Triage({ alert: a }: { alert: AlertDetails }) {
           <GuardedButton size="xs" variant="default" reason={reason ?? (a.status !== 'new' ? `The alert is ${words(a.status).toLowerCase()}` : undefined)} onClick={() => patch.mutate({ status: 'inProgress' })}>Start work</GuardedButton>
           <GuardedButton size="xs" color="gray" reason={reason} onClick={() => setClosing(true)}>Close…</GuardedButton>
         </Group>
+        {a.incidentId ? (
+          <Anchor size="sm" component={Link} to={`/t/${a.tenantId}/incidents/${a.incidentId}`}>Part of an incident →</Anchor>
+        ) : (
+          <Group><GuardedButton size="xs" variant="light" reason={reason} onClick={() => setLinking(true)}>Link to incident…</GuardedButton></Group>
+        )}
         <ErrorText error={patch.error} />
       </Stack>
+      <LinkIncidentDialog tenantId={a.tenantId} alert={a} opened={linking} onClose={() => setLinking(false)} />
       <Modal opened={closing} onClose={() => setClosing(false)} title={`Close ${a.shortId}`}>
         <Stack component="form" onSubmit={(e) => { e.preventDefault(); patch.mutate({ status: 'closed', resolution }, { onSuccess: () => setClosing(false) }); }}>
           <Select label="Resolution" required data-autofocus allowDeselect={false} value={resolution} onChange={setResolution}
