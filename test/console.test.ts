@@ -181,6 +181,11 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     await page.goto(`${base}/t/${child}/alerts`);
     await page.getByRole('table', { name: 'Alerts' }).waitFor();
     await shot(page, '11-alerts');
+    await page.getByRole('link', { name: 'Incidents' }).click();
+    await page.getByText('No incidents').waitFor();
+    await page.getByRole('link', { name: 'Settings → Tenants' }).click();
+    await page.getByRole('tree', { name: 'Tenant tree' }).waitFor();
+    await shot(page, '12-tenants');
 
     assert.deepEqual(problems, [], 'no console errors');
   });

@@ -147,7 +147,7 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
                     value={secrets[k] ?? ''} onChange={(e) => setSecrets({ ...secrets, [k]: e.currentTarget.value })} error={field === k ? save.error?.message : undefined} />
                 ))}
           </Stack>
-          {save.error && !field && <ErrorText error={save.error} />}
+          <ErrorText error={save.error} />
           <Group>
             {canWrite && <Button type="submit" size="sm" loading={save.isPending} disabled={!dirty}>{instance ? 'Save settings' : 'Create'}</Button>}
             {!instance && <Button size="sm" variant="default" onClick={onDone}>Cancel</Button>}

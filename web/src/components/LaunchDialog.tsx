@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
-import { api, ApiError, fieldOf, type CatalogueItem } from '../api.ts';
+import { api, fieldOf, type CatalogueItem } from '../api.ts';
 import { defaultsOf, SchemaForm } from './SchemaForm.tsx';
 import { ErrorText, Loading } from './States.tsx';
 
@@ -103,7 +103,7 @@ export function LaunchDialog({ tenantId, opened, onClose, targets, alertId, obse
               {approval && <NumberInput label="Approval window, minutes" min={1} max={10080} w={200} value={windowMinutes} onChange={(v) => setWindowMinutes(Number(v) || 60)} />}
             </Group>
           )}
-          {launch.error && !(launch.error instanceof ApiError && errField && errField in (action?.paramsSchema.properties ?? {})) && <ErrorText error={launch.error} />}
+          <ErrorText error={launch.error} />
           <Group justify="end">
             <Button variant="default" onClick={onClose}>Cancel</Button>
             <Button type="submit" disabled={!action} loading={launch.isPending}>{approval ? 'Send for approval' : 'Launch'}</Button>

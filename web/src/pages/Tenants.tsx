@@ -9,9 +9,9 @@ import { GuardedButton } from '../components/Guarded.tsx';
 import { ErrorText, Failed, Loading } from '../components/States.tsx';
 import { IntegrationSettings } from '../components/IntegrationSettings.tsx';
 
-function Tree({ nodes, selected, onSelect }: { nodes: TenantNode[]; selected: string; onSelect: (id: string) => void }) {
+function Tree({ nodes, selected, onSelect, nested }: { nodes: TenantNode[]; selected: string; onSelect: (id: string) => void; nested?: boolean }) {
   return (
-    <ul role="tree" aria-label="Tenant tree" style={{ listStyle: 'none', margin: 0, paddingLeft: 0 }}>
+    <ul role={nested ? 'group' : 'tree'} aria-label={nested ? undefined : 'Tenant tree'} style={{ listStyle: 'none', margin: 0, paddingLeft: 0 }}>
       {nodes.map((n) => (
         <li key={n.id} role="treeitem" aria-selected={n.id === selected} aria-expanded={n.children.length ? true : undefined}>
           <UnstyledButton onClick={() => onSelect(n.id)} px="xs" py={4} w="100%" style={{ borderRadius: 4, background: n.id === selected ? 'var(--mantine-color-indigo-light)' : undefined }}>
@@ -20,7 +20,7 @@ function Tree({ nodes, selected, onSelect }: { nodes: TenantNode[]; selected: st
               {n.kind !== 'customer' && <Badge size="xs" variant="outline">{n.kind}</Badge>}
             </Group>
           </UnstyledButton>
-          {n.children.length > 0 && <div style={{ paddingLeft: 16 }}><Tree nodes={n.children} selected={selected} onSelect={onSelect} /></div>}
+          {n.children.length > 0 && <div style={{ paddingLeft: 16 }}><Tree nodes={n.children} selected={selected} onSelect={onSelect} nested /></div>}
         </li>
       ))}
     </ul>
