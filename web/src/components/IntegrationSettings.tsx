@@ -1,4 +1,4 @@
-import { Accordion, Alert, Badge, Button, Group, Paper, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, fieldOf, type CheckResult, type ConnectorType, type Integration } from '../api.ts';
@@ -99,6 +99,7 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
   const [config, setConfig] = useState<Record<string, unknown>>(instance ? instance.config : defaultsOf(type.configSchema));
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [check, setCheck] = useState<CheckResult | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const hidden = isRoot ? [] : type.rootOnlyFields;
   const refresh = () => void qc.invalidateQueries({ queryKey: ['integrations', tenantId] });
   const cleanSecrets = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v));
@@ -130,7 +131,7 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
             {instance && (
               <Group gap="xs">
                 <GuardedButton size="xs" variant="default" reason={canWrite ? undefined : 'Your role cannot change integrations'} loading={toggle.isPending} onClick={() => toggle.mutate()}>{instance.enabled ? 'Disable' : 'Enable'}</GuardedButton>
-                <GuardedButton size="xs" variant="subtle" color="red" reason={canWrite ? undefined : 'Your role cannot change integrations'} loading={remove.isPending} onClick={() => { if (confirm(`Delete the ${instance.name} integration and its secrets?`)) remove.mutate(); }}>Delete</GuardedButton>
+                <GuardedButton size="xs" variant="subtle" color="red" reason={canWrite ? undefined : 'Your role cannot change integrations'} loading={remove.isPending} onClick={() => setConfirmDelete(true)}>Delete</GuardedButton>
               </Group>
             )}
           </Group>
@@ -158,6 +159,18 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
           {instance && <Text size="xs" c="dimmed">Changed {when(instance.updatedAt)}</Text>}
         </Stack>
       </form>
+      {instance && (
+        <Modal opened={confirmDelete} onClose={() => setConfirmDelete(false)} title={`Delete ${instance.name}?`}>
+          <Stack>
+            <Text size="sm">The integration stops at once and its settings and secrets are deleted; playbook steps and launches that use it fail until another one is configured. This cannot be undone.</Text>
+            <ErrorText error={remove.error} />
+            <Group justify="end">
+              <Button variant="default" onClick={() => setConfirmDelete(false)} data-autofocus>Cancel</Button>
+              <Button color="red" loading={remove.isPending} onClick={() => remove.mutate(undefined, { onSuccess: () => setConfirmDelete(false) })}>Delete integration</Button>
+            </Group>
+          </Stack>
+        </Modal>
+      )}
     </Paper>
   );
 }
