@@ -1,7 +1,7 @@
 import { Accordion, Alert, Badge, Button, Group, Modal, Paper, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, fieldOf, type CheckResult, type ConnectorType, type Integration } from '../api.ts';
+import { useEffect, useState } from 'react';
+import { api, fieldOf, type ActionDef, type CheckResult, type ConnectorType, type Integration, type ResponseAction } from '../api.ts';
 import { ago, when } from '../format.ts';
 import { usePerms } from '../session.ts';
 import { GuardedButton } from './Guarded.tsx';
@@ -84,6 +84,36 @@ function SecretRow({ tenantId, instance, field, title, description, canWrite }: 
   );
 }
 
+const FINAL = ['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
+
+/** Setup actions a connector offers on itself (target "none"): KATA "Generate identity", SSH "Fetch host key" … */
+function SetupAction({ tenantId, instance, action, canWrite }: { tenantId: string; instance: Integration; action: ActionDef; canWrite: boolean }) {
+  const qc = useQueryClient();
+  const run = useMutation({
+    mutationFn: async () => {
+      const launched = await api.post<{ actions: ResponseAction[] }>(`/tenants/${tenantId}/response/launches`, { instanceId: instance.id, action: action.name, targets: [{ kind: 'none', value: '' }] });
+      let a = launched.actions[0];
+      for (let i = 0; i < 60 && !FINAL.includes(a.status); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        a = await api.get<ResponseAction>(`/tenants/${tenantId}/response/actions/${a.id}`);
+      }
+      return a;
+    },
+    onSettled: () => void qc.invalidateQueries({ queryKey: ['integrations', tenantId] }),
+  });
+  const a = run.data;
+  return (
+    <Stack gap={4}>
+      <Group gap="xs">
+        <GuardedButton size="xs" variant="default" reason={!canWrite ? 'Your role cannot change integrations' : !instance.enabled ? 'Enable the integration first' : undefined} loading={run.isPending} onClick={() => run.mutate()}>{action.title}</GuardedButton>
+        {action.description && <Text size="xs" c="dimmed" maw={600}>{action.description}</Text>}
+      </Group>
+      <ErrorText error={run.error} />
+      {a && <Text size="sm" c={a.status === 'succeeded' ? 'green' : 'red'} role="status" style={{ whiteSpace: 'pre-wrap' }}>{a.error ?? a.result?.summary ?? a.status}</Text>}
+    </Stack>
+  );
+}
+
 function CheckLine({ result }: { result: { ok: boolean; stage: string; message: string; at?: string } | null }) {
   if (!result) return <Text size="xs" c="dimmed">Connection not checked yet.</Text>;
   return (
@@ -97,6 +127,14 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
   const qc = useQueryClient();
   const [name, setName] = useState(instance?.name ?? type.title);
   const [config, setConfig] = useState<Record<string, unknown>>(instance ? instance.config : defaultsOf(type.configSchema));
+  const [base, setBase] = useState(instance?.config);
+  // The server changed the settings (a save, or a connector writing its own, e.g. a generated certificate):
+  // take them unless the user is editing.
+  useEffect(() => {
+    if (!instance || JSON.stringify(instance.config) === JSON.stringify(base)) return;
+    if (JSON.stringify(config) === JSON.stringify(base)) setConfig(instance.config);
+    setBase(instance.config);
+  }, [instance?.updatedAt]);
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [check, setCheck] = useState<CheckResult | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -155,6 +193,9 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
             <Button size="sm" variant="light" loading={probe.isPending} onClick={() => probe.mutate()}>Check connection</Button>
           </Group>
           <ErrorText error={probe.error} />
+          {instance && type.actions.filter((x) => x.targetKinds.length === 1 && x.targetKinds[0] === 'none' && /^(generate|fetch)/.test(x.name)).map((x) => (
+            <SetupAction key={x.name} tenantId={tenantId} instance={instance} action={x} canWrite={canWrite} />
+          ))}
           <CheckLine result={check ?? instance?.lastCheck ?? null} />
           {instance && <Text size="xs" c="dimmed">Changed {when(instance.updatedAt)}</Text>}
         </Stack>
