@@ -42,11 +42,14 @@ import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
 import { registerConsole } from './console/index.ts';
 import { KataImport, kataMigrations } from './integrations/kata/import-job.ts';
+import { eventsMigrations } from './events/migrations.ts';
+import { EventsService, eventsEnv } from './events/service.ts';
+import { registerEventRoutes } from './events/routes.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /** Every module's migrations; Kysely runs them in name order. */
-export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations, ...kataMigrations, ...ticketingMigrations];
+export const ALL_MIGRATIONS: ModuleMigration[] = [...tenantsMigrations, ...vaultMigrations, ...auditMigrations, ...jobsMigrations, ...accessMigrations, ...integrationsMigrations, ...alertsMigrations, ...responseMigrations, ...enrichmentMigrations, ...playbooksMigrations, ...kataMigrations, ...ticketingMigrations, ...eventsMigrations];
 
 export interface Services {
   database: Database;
@@ -66,6 +69,7 @@ export interface Services {
   runs: RunsService;
   triggers: TriggerEvaluator;
   redmineSync: RedmineSync;
+  events: EventsService;
 }
 
 export interface App {
@@ -127,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await playbooks.purgeTenants(ids, trx);
       await runs.purgeTenants(ids, trx);
       await redmineSync.purgeTenants(ids, trx);
+      await events.purgeTenants(ids, trx);
       await access.purgeTenants(ids, trx);
     },
   });
@@ -154,9 +159,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerEnrichmentRoutes(http, alerts, enrichment);
   registerPlaybookRoutes(http, playbooks, runs, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
+  const events = new EventsService({ database, vault, alerts, jobs, logger, metricsRegistry: http.metricsRegistry, ...eventsEnv(options.env ?? process.env) });
+  registerEventRoutes(http, events);
+  // Syslog listeners run only where the API listens (never in worker-only processes or one-off commands).
+  if (config.role !== 'worker') http.addHook('onListen', async () => events.startCollectors());
   await registerConsole(http);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers, redmineSync };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers, redmineSync, events };
   let workerStarted = false;
   let pruneTimer: NodeJS.Timeout | null = null;
   return {
@@ -173,6 +182,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       workerStarted = true;
       await jobs.start();
       await redmineSync.schedule();
+      await events.scheduleRetention();
       await kataImport.start();
       // Finished jobs are kept a week for inspection, then pruned (hourly, by every worker: cheap and idempotent).
       pruneTimer = setInterval(() => void jobs.prune({ olderThanMs: 7 * 86_400_000 }).catch(() => {}), 3_600_000);
@@ -182,6 +192,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       triggers.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       await http.close();
+      await events.close();
       if (workerStarted) await jobs.stop({ drainMs: 5000 });
       await outbound.close?.();
       await jq.close();

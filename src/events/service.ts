@@ -1,0 +1,295 @@
+// The events product: collectors per tenant with their listeners and HTTP ingest, storage and
+// search of normalized events, retention, and Sigma rules per tenant turned into alerts.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type client from 'prom-client';
+import type { Database } from '../platform/db/index.ts';
+import type { Vault, SecretRef } from '../platform/secrets/index.ts';
+import type { JobQueue } from '../platform/jobs/index.ts';
+import type { Logger } from '../platform/log/index.ts';
+import { invalidField, unauthorized } from '../platform/errors.ts';
+import type { AlertsService } from '../alerts/alerts.ts';
+import { CollectorStore, checkSources, type Collector, type CollectorInput, type CollectorPatch } from './store/collectors.ts';
+import { DEFAULT_RETENTION_DAYS, EventStore, type EventSearch, type StoredEvent } from './store/events.ts';
+import { RuleStore, type DetectionRule } from './rules/store.ts';
+import { parseRuleFile } from './rules/import.ts';
+import { EngineCache } from './rules/engines.ts';
+import { PipelineMetrics } from './pipeline/metrics.ts';
+import { BoundedQueue, type RawEvent } from './pipeline/queue.ts';
+import { Processor, type BatchResult } from './pipeline/processor.ts';
+import { QueueRunner } from './pipeline/runner.ts';
+import { startListener, type Listener } from './pipeline/listeners.ts';
+
+export const RETENTION_JOB = 'events.retention';
+const RETENTION_EVERY_MS = 3_600_000;
+const OWNER_KIND = 'event-collector';
+
+export interface EventsOptions {
+  database: Database;
+  vault: Vault;
+  alerts: AlertsService;
+  jobs: JobQueue;
+  logger: Logger;
+  metricsRegistry: client.Registry;
+  /** Address the syslog listeners bind (XDRHUB_COLLECTOR_HOST, default 127.0.0.1). */
+  host?: string;
+  /** Default retention (XDRHUB_EVENT_RETENTION_DAYS, default 30). */
+  retentionDays?: number;
+  /** Raw events held in memory between listeners and the database. */
+  queueCapacity?: number;
+}
+
+export interface CollectorView extends Omit<Collector, 'tlsCert'> {
+  tlsCertificate: string | null;
+  /** The bound port while the listener runs (differs from `port` when that is 0), else null. */
+  listeningPort: number | null;
+  metrics: Record<string, number | null>;
+}
+
+const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Reads the module's settings from the environment the app was built from. */
+export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays'> {
+  const days = env.XDRHUB_EVENT_RETENTION_DAYS ? Number(env.XDRHUB_EVENT_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`XDRHUB_EVENT_RETENTION_DAYS must be a positive integer, got "${env.XDRHUB_EVENT_RETENTION_DAYS}"`);
+  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days };
+}
+
+export class EventsService {
+  readonly collectors: CollectorStore;
+  readonly events: EventStore;
+  readonly rules: RuleStore;
+  readonly metrics: PipelineMetrics;
+  private readonly engines: EngineCache;
+  private readonly queue: BoundedQueue;
+  private readonly processor: Processor;
+  private readonly runner: QueueRunner;
+  /** Enabled collectors by id: the processor's and the listeners' view of the definitions. */
+  private readonly active = new Map<string, Collector>();
+  private readonly listeners = new Map<string, Listener>();
+  private readonly tokenHashes = new Map<string, Buffer>();
+  private started = false;
+  /** Serializes listener changes so a quick disable/enable cannot leave two sockets. */
+  private syncing: Promise<unknown> = Promise.resolve();
+  private readonly host: string;
+  readonly retentionDays: number;
+
+  constructor(private readonly o: EventsOptions) {
+    const db = o.database.db;
+    this.collectors = new CollectorStore(db);
+    this.events = new EventStore(db, o.database.dialect);
+    this.rules = new RuleStore(db);
+    this.engines = new EngineCache(this.rules);
+    this.metrics = new PipelineMetrics(o.metricsRegistry);
+    this.queue = new BoundedQueue(o.queueCapacity ?? 50_000);
+    this.host = o.host ?? '127.0.0.1';
+    this.retentionDays = o.retentionDays ?? DEFAULT_RETENTION_DAYS;
+    this.processor = new Processor({ store: this.events, engines: this.engines, alerts: o.alerts, metrics: this.metrics, logger: o.logger, collector: (id) => this.active.get(id) });
+    this.runner = new QueueRunner(this.queue, this.processor, this.metrics, o.logger);
+    o.jobs.register(RETENTION_JOB, async () => {
+      const deleted = await this.enforceRetention();
+      await this.scheduleRetention();
+      return { deleted };
+    });
+  }
+
+  // ── collectors ─────────────────────────────────────────────────────────────
+  private ref(c: { tenantId: string; id: string }): SecretRef {
+    return { tenantId: c.tenantId, ownerKind: OWNER_KIND, ownerId: c.id };
+  }
+
+  /** Creates a collector; an HTTP collector's token is returned here only (the vault keeps it write-only). */
+  async createCollector(tenantId: string, input: CollectorInput): Promise<{ collector: CollectorView; token?: string }> {
+    checkSources(input.defaultSource, input.sourceOverrides);
+    if (input.kind === 'syslog-tls' && !input.tls) throw invalidField('tls', 'a TLS collector needs a certificate and a key');
+    if (input.kind !== 'syslog-tls' && input.tls) throw invalidField('tls', 'only syslog-tls collectors take a certificate');
+    if (input.kind !== 'http' && input.port === undefined) throw invalidField('port', 'a syslog collector needs a port (0 picks a free one)');
+    const token = input.kind === 'http' ? `xdrc_${randomBytes(24).toString('base64url')}` : undefined;
+    const collector = await this.o.database.db.transaction().execute(async (trx) => {
+      const c = await this.collectors.insert(tenantId, input, trx);
+      if (token) await this.o.vault.set(this.ref(c), 'token', token, trx);
+      if (input.tls) await this.o.vault.set(this.ref(c), 'tlsKey', input.tls.key, trx);
+      return c;
+    });
+    await this.sync(collector);
+    return { collector: this.view(collector), token };
+  }
+
+  async listCollectors(tenantId: string): Promise<CollectorView[]> {
+    return (await this.collectors.list(tenantId)).map((c) => this.view(c));
+  }
+
+  async getCollector(tenantId: string, id: string): Promise<CollectorView> {
+    return this.view(await this.collectors.get(tenantId, id));
+  }
+
+  async updateCollector(tenantId: string, id: string, patch: CollectorPatch): Promise<CollectorView> {
+    checkSources(patch.defaultSource, patch.sourceOverrides);
+    const c = await this.collectors.update(tenantId, id, patch);
+    await this.sync(c, patch.port !== undefined);
+    return this.view(c);
+  }
+
+  async deleteCollector(tenantId: string, id: string): Promise<void> {
+    const c = await this.collectors.get(tenantId, id);
+    await this.o.database.db.transaction().execute(async (trx) => {
+      await this.collectors.delete(tenantId, id, trx);
+      await this.o.vault.remove(this.ref(c), undefined, trx);
+    });
+    await this.sync({ ...c, enabled: false });
+    this.metrics.forget(id);
+  }
+
+  private view(c: Collector): CollectorView {
+    const { tlsCert, ...rest } = c;
+    return { ...rest, tlsCertificate: tlsCert, listeningPort: this.listeners.get(c.id)?.port ?? null, metrics: this.metrics.of(c.id).view() };
+  }
+
+  /** Brings the running state of one collector in line with its definition. */
+  private sync(c: Collector, restart = false): Promise<unknown> {
+    const step = this.syncing.then(async () => {
+      if (c.enabled) this.active.set(c.id, c);
+      else this.active.delete(c.id);
+      this.tokenHashes.delete(c.id);
+      const running = this.listeners.get(c.id);
+      if (running && (!c.enabled || restart)) {
+        this.listeners.delete(c.id);
+        await running.close();
+      }
+      if (!this.started || !c.enabled || c.kind === 'http' || this.listeners.has(c.id)) return;
+      try {
+        const key = c.kind === 'syslog-tls' ? await this.o.vault.get(this.ref(c), 'tlsKey') : undefined;
+        this.listeners.set(c.id, await startListener(c, { queue: this.queue, metrics: this.metrics, host: this.host, wake: () => this.runner.wake() }, key));
+      } catch (err) {
+        // A taken port must not stop the others (or the API): it is logged and the collector shows no listening port.
+        this.o.logger.error({ err, collectorId: c.id, port: c.port }, 'collector listener could not start');
+      }
+    });
+    this.syncing = step.catch(() => {});
+    return step;
+  }
+
+  /** Starts every enabled collector's listener; later creations and changes start theirs at once. */
+  async startCollectors(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const c of await this.collectors.listEnabled()) await this.sync(c);
+  }
+
+  /** Loads enabled definitions without listening (processes that only ingest over HTTP). */
+  private async knownCollector(id: string): Promise<Collector | undefined> {
+    const cached = this.active.get(id);
+    if (cached) return cached;
+    const c = await this.collectors.find(id);
+    if (c?.enabled) this.active.set(c.id, c);
+    return c?.enabled ? c : undefined;
+  }
+
+  // ── HTTP ingest ────────────────────────────────────────────────────────────
+  /**
+   * Authenticates with the collector's token (constant-time) and processes the events to the end:
+   * the caller answers 202 only after they are stored, so an acknowledged event is never lost.
+   */
+  async ingestHttp(collectorId: string, token: string | undefined, items: unknown[], sourceIp: string): Promise<BatchResult> {
+    const c = await this.knownCollector(collectorId);
+    // Unknown, disabled, non-HTTP collector and wrong token all look alike to the caller.
+    if (!c || c.kind !== 'http' || !token || !(await this.tokenMatches(c, token))) throw unauthorized('send the collector token as Authorization: Bearer <token>');
+    const at = Date.now();
+    const batch: RawEvent[] = items.map((it) => ({ collectorId: c.id, tenantId: c.tenantId, sourceIp, raw: typeof it === 'string' ? it : JSON.stringify(it), receivedAt: at }));
+    this.metrics.countReceived(c.id, batch.length);
+    return this.processor.process(batch);
+  }
+
+  private async tokenMatches(c: Collector, token: string): Promise<boolean> {
+    let expected = this.tokenHashes.get(c.id);
+    if (!expected) {
+      const stored = await this.o.vault.get(this.ref(c), 'token');
+      if (!stored) return false;
+      expected = hash(stored);
+      this.tokenHashes.set(c.id, expected);
+    }
+    return timingSafeEqual(hash(token), expected);
+  }
+
+  /** Resolves when every event received so far is stored and evaluated (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.runner.idle();
+  }
+
+  // ── storage and search ─────────────────────────────────────────────────────
+  search(q: EventSearch): Promise<{ items: StoredEvent[]; nextCursor: string | null }> {
+    return this.events.search(q);
+  }
+
+  enforceRetention(at?: number): Promise<number> {
+    return this.events.enforceRetention(this.retentionDays, at);
+  }
+
+  /** Queues the next retention run; one per hour slot however many workers start. */
+  async scheduleRetention(): Promise<void> {
+    const slot = Math.floor(Date.now() / RETENTION_EVERY_MS) + 1;
+    await this.o.jobs.enqueue(RETENTION_JOB, {}, { runAt: slot * RETENTION_EVERY_MS, idempotencyKey: `${RETENTION_JOB}:${slot}` });
+  }
+
+  async getSettings(tenantId: string): Promise<{ retentionDays: number; defaultRetentionDays: number }> {
+    return { retentionDays: await this.events.retentionDays(tenantId, this.retentionDays), defaultRetentionDays: this.retentionDays };
+  }
+
+  async setRetentionDays(tenantId: string, days: number): Promise<{ retentionDays: number; defaultRetentionDays: number }> {
+    await this.events.setRetentionDays(tenantId, days);
+    return this.getSettings(tenantId);
+  }
+
+  // ── detection rules ────────────────────────────────────────────────────────
+  async importRules(tenantId: string, yamlText: string, fileName = 'upload.yml'): Promise<{ created: number; updated: number; items: DetectionRule[] }> {
+    const docs = parseRuleFile(yamlText, fileName);
+    const res = await this.rules.upsert(tenantId, docs);
+    this.engines.invalidate(tenantId);
+    return res;
+  }
+
+  listRules(tenantId: string): Promise<DetectionRule[]> {
+    return this.rules.list(tenantId);
+  }
+
+  getRule(tenantId: string, id: string): Promise<DetectionRule> {
+    return this.rules.get(tenantId, id);
+  }
+
+  async setRuleEnabled(tenantId: string, id: string, enabled: boolean): Promise<DetectionRule> {
+    const r = await this.rules.setEnabled(tenantId, id, enabled);
+    this.engines.invalidate(tenantId);
+    return r;
+  }
+
+  async deleteRule(tenantId: string, id: string): Promise<void> {
+    await this.rules.delete(tenantId, id);
+    this.engines.invalidate(tenantId);
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────
+  async purgeTenants(tenantIds: string[], trx: Transaction<any>): Promise<void> {
+    const ids = await this.collectors.purge(tenantIds, trx);
+    await this.events.purge(tenantIds, trx);
+    await this.rules.purge(tenantIds, trx);
+    // Secrets are purged by the vault's own tenant purge; listeners stop here.
+    for (const id of ids) {
+      this.active.delete(id);
+      const l = this.listeners.get(id);
+      this.listeners.delete(id);
+      await l?.close();
+    }
+    for (const t of tenantIds) this.engines.invalidate(t);
+  }
+
+  /** Stops listening, then stores what was already received. */
+  async close(): Promise<void> {
+    this.started = false;
+    await this.syncing;
+    const all = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.all(all.map((l) => l.close()));
+    await this.runner.stop();
+  }
+}
+
