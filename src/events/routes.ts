@@ -7,7 +7,7 @@ import { errorResponses } from '../platform/http/server.ts';
 import { AppError, invalidField } from '../platform/errors.ts';
 import { iso } from '../platform/ids.ts';
 import { SCHEMA } from './normalize/schema.ts';
-import { COLLECTOR_KINDS, type CollectorInput, type CollectorPatch } from './store/collectors.ts';
+import { COLLECTOR_KINDS, type Collector, type CollectorInput, type CollectorPatch } from './store/collectors.ts';
 import type { CollectorView, EventsService } from './service.ts';
 import type { DetectionRule } from './rules/store.ts';
 import type { StoredEvent } from './store/events.ts';
@@ -79,6 +79,7 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 export function registerEventRoutes(root: HttpServer, events: EventsService): void {
+  const ingestCollector = new WeakMap<object, Collector>();
   const read = { permission: 'integrations.read' as const };
   const write = { permission: 'integrations.write' as const };
 
@@ -131,6 +132,11 @@ export function registerEventRoutes(root: HttpServer, events: EventsService): vo
       '/api/v1/ingest/:collectorId',
       {
         config: { public: true },
+        // The token is checked before the body is read: a stranger gets 401, never a parse error.
+        onRequest: async (request) => {
+          const { collectorId } = request.params as { collectorId: string };
+          ingestCollector.set(request, await events.authenticateIngest(collectorId, bearer(request.headers.authorization)));
+        },
         schema: {
           tags: ['events'],
           summary: 'Send events to an HTTP collector (Authorization: Bearer <collector token>): JSON array, object or JSON lines. 202 once stored.',
@@ -139,9 +145,9 @@ export function registerEventRoutes(root: HttpServer, events: EventsService): vo
         },
       },
       async (request, reply) => {
-        const token = bearer(request.headers.authorization);
-        const items = ingestItems(request.body);
-        const res = await events.ingestHttp(request.params.collectorId, token, items, request.ip);
+        const collector = ingestCollector.get(request);
+        if (!collector) throw new Error('ingest route reached without authentication');
+        const res = await events.ingestHttp(collector, ingestItems(request.body), request.ip);
         return reply.status(202).send(res);
       },
     );

@@ -187,13 +187,19 @@ export class EventsService {
 
   // ── HTTP ingest ────────────────────────────────────────────────────────────
   /**
-   * Authenticates with the collector's token (constant-time) and processes the events to the end:
-   * the caller answers 202 only after they are stored, so an acknowledged event is never lost.
+   * Authenticates with the collector's token (constant-time compare of SHA-256 digests). The ingest
+   * route calls it before the body is read; ingestHttp then processes the events to the end, so
+   * the caller answers 202 only after they are stored and an acknowledged event is never lost.
    */
-  async ingestHttp(collectorId: string, token: string | undefined, items: unknown[], sourceIp: string): Promise<BatchResult> {
+  async authenticateIngest(collectorId: string, token: string | undefined): Promise<Collector> {
     const c = await this.knownCollector(collectorId);
     // Unknown, disabled, non-HTTP collector and wrong token all look alike to the caller.
     if (!c || c.kind !== 'http' || !token || !(await this.tokenMatches(c, token))) throw unauthorized('send the collector token as Authorization: Bearer <token>');
+    return c;
+  }
+
+  /** `c` comes from authenticateIngest. */
+  async ingestHttp(c: Collector, items: unknown[], sourceIp: string): Promise<BatchResult> {
     const at = Date.now();
     const batch: RawEvent[] = items.map((it) => ({ collectorId: c.id, tenantId: c.tenantId, sourceIp, raw: typeof it === 'string' ? it : JSON.stringify(it), receivedAt: at }));
     this.metrics.countReceived(c.id, batch.length);
