@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import tls from 'node:tls';
+import { createTestCa } from './support/tls.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
 
@@ -178,6 +180,23 @@ describe('events end to end (sqlite)', () => {
     const bad = await t.call('GET', `/api/v1/tenants/${tenantId}/events?field=NoSuchField:1`);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details.field, 'field');
+  });
+
+  test('over TLS with the certificate from the settings; the key stays in the vault', async () => {
+    const ca = await createTestCa();
+    const leaf = await ca.issue({ cn: 'collector', ips: ['127.0.0.1'] });
+    const bad = await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'tls', kind: 'syslog-tls', port: 0, defaultSource: 'linux-sshd', tls: { cert: leaf.cert, key: 'not a key' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details.field, 'tls');
+    const res = await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'tls', kind: 'syslog-tls', port: 0, defaultSource: 'linux-sshd', tls: { cert: leaf.cert, key: leaf.key } });
+    assert.equal(res.status, 201);
+    assert.ok(!JSON.stringify(res.body).includes('PRIVATE KEY'), 'the key is never shown');
+    await new Promise<void>((resolve, reject) => {
+      const c = tls.connect({ port: res.body.collector.listeningPort, host: '127.0.0.1', ca: ca.cert }, () => c.end(`${sshLine('192.0.2.44')}\n`));
+      c.on('close', () => resolve());
+      c.on('error', reject);
+    });
+    assert.equal((await eventually(t, () => alertFor(t, tenantId, '192.0.2.44'), 'the TLS alert')).title, 'SSH failed password');
   });
 
   test('collector metrics are in Prometheus', async () => {

@@ -1,6 +1,7 @@
 // The events product: collectors per tenant with their listeners and HTTP ingest, storage and
 // search of normalized events, retention, and Sigma rules per tenant turned into alerts.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import tls from 'node:tls';
 import type { Transaction } from 'kysely';
 import type client from 'prom-client';
 import type { Database } from '../platform/db/index.ts';
@@ -103,6 +104,14 @@ export class EventsService {
     checkSources(input.defaultSource, input.sourceOverrides);
     if (input.kind === 'syslog-tls' && !input.tls) throw invalidField('tls', 'a TLS collector needs a certificate and a key');
     if (input.kind !== 'syslog-tls' && input.tls) throw invalidField('tls', 'only syslog-tls collectors take a certificate');
+    if (input.tls) {
+      // A certificate/key pair that does not load would only show up as a listener that never starts.
+      try {
+        tls.createSecureContext({ cert: input.tls.cert, key: input.tls.key });
+      } catch (err) {
+        throw invalidField('tls', `certificate and key do not load: ${(err as Error).message}`);
+      }
+    }
     if (input.kind !== 'http' && input.port === undefined) throw invalidField('port', 'a syslog collector needs a port (0 picks a free one)');
     const token = input.kind === 'http' ? `xdrc_${randomBytes(24).toString('base64url')}` : undefined;
     const collector = await this.o.database.db.transaction().execute(async (trx) => {
