@@ -161,6 +161,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerResponseRoutes(http, response, tenants);
   const events = new EventsService({ database, vault, alerts, jobs, logger, metricsRegistry: http.metricsRegistry, ...eventsEnv(options.env ?? process.env) });
   registerEventRoutes(http, events);
+  tenants.addLifecycle({ onDeleted: (ids) => events.stopTenants(ids) });
   // Syslog listeners run only where the API listens (never in worker-only processes or one-off commands).
   if (config.role !== 'worker') http.addHook('onListen', async () => events.startCollectors());
   await registerConsole(http);

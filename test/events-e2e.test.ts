@@ -270,6 +270,10 @@ detection:
     // A user of the other tenant sees none of ours.
     const { token } = await t.userWithRole('tenantAdmin', otherId);
     assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/collectors`, undefined, token)).status, 404);
+    // Deleting the tenant stops its collectors at once, before the purge.
+    assert.equal((await t.call('DELETE', `/api/v1/tenants/${otherId}`)).status < 300, true);
+    const afterDelete = await t.app.http.inject({ method: 'POST', url: `/api/v1/ingest/${theirs.collector.id}`, headers: { authorization: `Bearer ${theirs.token}` }, payload: {} });
+    assert.equal(afterDelete.statusCode, 401);
   });
 
   test('a disabled collector stops listening; a deleted one is gone with its token', async () => {

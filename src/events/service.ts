@@ -70,6 +70,8 @@ export class EventsService {
   private readonly listeners = new Map<string, Listener>();
   private readonly tokenHashes = new Map<string, Buffer>();
   private started = false;
+  /** Tenants deleted (purge pending): their collectors neither listen nor ingest. */
+  private readonly deletedTenants = new Set<string>();
   /** Serializes listener changes so a quick disable/enable cannot leave two sockets. */
   private syncing: Promise<unknown> = Promise.resolve();
   private readonly host: string;
@@ -157,15 +159,15 @@ export class EventsService {
   /** Brings the running state of one collector in line with its definition. */
   private sync(c: Collector, restart = false): Promise<unknown> {
     const step = this.syncing.then(async () => {
-      if (c.enabled) this.active.set(c.id, c);
+      if (c.enabled && !this.deletedTenants.has(c.tenantId)) this.active.set(c.id, c);
       else this.active.delete(c.id);
       this.tokenHashes.delete(c.id);
       const running = this.listeners.get(c.id);
-      if (running && (!c.enabled || restart)) {
+      if (running && (!this.active.has(c.id) || restart)) {
         this.listeners.delete(c.id);
         await running.close();
       }
-      if (!this.started || !c.enabled || c.kind === 'http' || this.listeners.has(c.id)) return;
+      if (!this.started || !this.active.has(c.id) || c.kind === 'http' || this.listeners.has(c.id)) return;
       try {
         const key = c.kind === 'syslog-tls' ? await this.o.vault.get(this.ref(c), 'tlsKey') : undefined;
         this.listeners.set(c.id, await startListener(c, { queue: this.queue, metrics: this.metrics, host: this.host, wake: () => this.runner.wake() }, key));
@@ -190,8 +192,9 @@ export class EventsService {
     const cached = this.active.get(id);
     if (cached) return cached;
     const c = await this.collectors.find(id);
-    if (c?.enabled) this.active.set(c.id, c);
-    return c?.enabled ? c : undefined;
+    if (!c?.enabled || this.deletedTenants.has(c.tenantId)) return undefined;
+    this.active.set(c.id, c);
+    return c;
   }
 
   // ── HTTP ingest ────────────────────────────────────────────────────────────
@@ -283,6 +286,12 @@ export class EventsService {
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────
+  /** A deleted tenant's collectors stop at once (its rows go at the purge). */
+  async stopTenants(tenantIds: string[]): Promise<void> {
+    for (const t of tenantIds) this.deletedTenants.add(t);
+    for (const c of [...this.active.values()]) if (this.deletedTenants.has(c.tenantId)) await this.sync(c);
+  }
+
   async purgeTenants(tenantIds: string[], trx: Transaction<any>): Promise<void> {
     const ids = await this.collectors.purge(tenantIds, trx);
     await this.events.purge(tenantIds, trx);
