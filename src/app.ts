@@ -159,7 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerEnrichmentRoutes(http, alerts, enrichment);
   registerPlaybookRoutes(http, playbooks, runs, alerts, tenants);
   registerResponseRoutes(http, response, tenants);
-  const events = new EventsService({ database, vault, alerts, jobs, logger, metricsRegistry: http.metricsRegistry, ...eventsEnv(options.env ?? process.env) });
+  const events = new EventsService({ database, vault, alerts, jobs, logger, metricsRegistry: http.metricsRegistry, spoolDir: `${config.dataDir}/event-spool`, ...eventsEnv(options.env ?? process.env) });
   registerEventRoutes(http, events);
   tenants.addLifecycle({ onDeleted: (ids) => events.stopTenants(ids) });
   // Syslog listeners run only where the API listens (never in worker-only processes or one-off commands).

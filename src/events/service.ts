@@ -19,6 +19,8 @@ import { PipelineMetrics } from './pipeline/metrics.ts';
 import { BoundedQueue, type RawEvent } from './pipeline/queue.ts';
 import { Processor, type BatchResult } from './pipeline/processor.ts';
 import { QueueRunner } from './pipeline/runner.ts';
+import { DiskSpool } from './pipeline/spool.ts';
+import { SpoolingIntake } from './pipeline/intake.ts';
 import { startListener, type Listener } from './pipeline/listeners.ts';
 
 export const RETENTION_JOB = 'events.retention';
@@ -38,6 +40,10 @@ export interface EventsOptions {
   retentionDays?: number;
   /** Raw events held in memory between listeners and the database. */
   queueCapacity?: number;
+  /** Directory of the disk buffer (created when listeners start); null = no disk buffer. */
+  spoolDir?: string | null;
+  /** Bound of the disk buffer (XDRHUB_EVENT_SPOOL_MB, default 256; 0 = none). */
+  spoolMaxBytes?: number;
 }
 
 export interface CollectorView extends Omit<Collector, 'tlsCert'> {
@@ -50,10 +56,12 @@ export interface CollectorView extends Omit<Collector, 'tlsCert'> {
 const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Reads the module's settings from the environment the app was built from. */
-export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays'> {
+export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays' | 'spoolMaxBytes'> {
   const days = env.XDRHUB_EVENT_RETENTION_DAYS ? Number(env.XDRHUB_EVENT_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
   if (!Number.isInteger(days) || days < 1) throw new Error(`XDRHUB_EVENT_RETENTION_DAYS must be a positive integer, got "${env.XDRHUB_EVENT_RETENTION_DAYS}"`);
-  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days };
+  const spoolMb = env.XDRHUB_EVENT_SPOOL_MB ? Number(env.XDRHUB_EVENT_SPOOL_MB) : 256;
+  if (!Number.isFinite(spoolMb) || spoolMb < 0) throw new Error(`XDRHUB_EVENT_SPOOL_MB must be a number ≥ 0, got "${env.XDRHUB_EVENT_SPOOL_MB}"`);
+  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days, spoolMaxBytes: spoolMb * 1024 * 1024 };
 }
 
 export class EventsService {
@@ -63,6 +71,7 @@ export class EventsService {
   readonly metrics: PipelineMetrics;
   private readonly engines: EngineCache;
   private readonly queue: BoundedQueue;
+  private readonly intake: SpoolingIntake;
   private readonly processor: Processor;
   private readonly runner: QueueRunner;
   /** Enabled collectors by id: the processor's and the listeners' view of the definitions. */
@@ -85,6 +94,7 @@ export class EventsService {
     this.engines = new EngineCache(this.rules);
     this.metrics = new PipelineMetrics(o.metricsRegistry);
     this.queue = new BoundedQueue(o.queueCapacity ?? 50_000);
+    this.intake = new SpoolingIntake(this.queue);
     this.host = o.host ?? '127.0.0.1';
     this.retentionDays = o.retentionDays ?? DEFAULT_RETENTION_DAYS;
     this.processor = new Processor({ store: this.events, engines: this.engines, alerts: o.alerts, metrics: this.metrics, logger: o.logger, collector: (id) => this.active.get(id) });
@@ -170,7 +180,7 @@ export class EventsService {
       if (!this.started || !this.active.has(c.id) || c.kind === 'http' || this.listeners.has(c.id)) return;
       try {
         const key = c.kind === 'syslog-tls' ? await this.o.vault.get(this.ref(c), 'tlsKey') : undefined;
-        this.listeners.set(c.id, await startListener(c, { queue: this.queue, metrics: this.metrics, host: this.host, wake: () => this.runner.wake() }, key));
+        this.listeners.set(c.id, await startListener(c, { queue: this.intake, metrics: this.metrics, host: this.host, wake: () => this.runner.wake() }, key));
       } catch (err) {
         // A taken port must not stop the others (or the API): it is logged and the collector shows no listening port.
         this.o.logger.error({ err, collectorId: c.id, port: c.port }, 'collector listener could not start');
@@ -184,7 +194,14 @@ export class EventsService {
   async startCollectors(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    if (this.o.spoolDir && (this.o.spoolMaxBytes ?? 0) > 0 && !this.runner.spool) {
+      const spool = new DiskSpool(this.o.spoolDir, this.o.spoolMaxBytes!);
+      this.intake.spool = spool;
+      this.runner.spool = spool;
+    }
     for (const c of await this.collectors.listEnabled()) await this.sync(c);
+    // Events spooled before a restart are stored now that their collectors are known again.
+    this.runner.wake();
   }
 
   /** Loads enabled definitions without listening (processes that only ingest over HTTP). */

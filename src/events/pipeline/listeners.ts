@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { SyslogFrameSplitter } from '../parsers/framing.ts';
 import type { Collector } from '../store/collectors.ts';
-import type { BoundedQueue } from './queue.ts';
+import type { Intake } from './intake.ts';
 import type { PipelineMetrics } from './metrics.ts';
 
 export interface Listener {
@@ -15,7 +15,7 @@ export interface Listener {
 }
 
 export interface ListenerDeps {
-  queue: BoundedQueue;
+  queue: Intake;
   metrics: PipelineMetrics;
   /** Wakes the processor after events were enqueued. */
   wake(): void;
