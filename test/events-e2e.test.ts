@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { createTestCa } from './support/tls.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
+import { SYSTEM_ACTOR } from '../src/platform/actor.ts';
 
 const SSH_RULES = `title: SSH failed password
 id: 7b0f8f2e-0000-4000-8000-00000000a001
@@ -249,8 +250,16 @@ detection:
     const deleted = await events.enforceRetention(Date.now() + 3 * 86_400_000);
     assert.equal(deleted, before);
     assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/events`)).body.items.length, 0);
+    // The periodic job runs the same deletion on the worker and queues its next run.
+    await t.call('PUT', `/api/v1/tenants/${tenantId}/event-settings`, { retentionDays: 1 });
+    await t.app.services.events.events.insert([{ id: '00000000-0000-4000-8000-0000000000e1', tenant_id: tenantId, collector_id: udp.id, source_id: 'linux-sshd', time: 0, received_at: Date.now() - 2 * 86_400_000, fields: '{}', original: '{}', raw: null }]);
     const job = await t.app.services.jobs.enqueue('events.retention', {});
-    assert.ok(job.created);
+    await t.app.startWorker();
+    const done = await t.app.services.jobs.waitFor(job.id, 20_000);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.result, { deleted: 1 });
+    const next = await t.app.services.jobs.list({ kind: 'events.retention' });
+    assert.ok(next.items.some((j) => j.status === 'queued'), 'the next run is queued');
   });
 
   test('cross-tenant: another tenant\'s collector, rule and events are 404 or invisible; its token does not ingest elsewhere', async () => {
@@ -274,6 +283,13 @@ detection:
     assert.equal((await t.call('DELETE', `/api/v1/tenants/${otherId}`)).status < 300, true);
     const afterDelete = await t.app.http.inject({ method: 'POST', url: `/api/v1/ingest/${theirs.collector.id}`, headers: { authorization: `Bearer ${theirs.token}` }, payload: {} });
     assert.equal(afterDelete.statusCode, 401);
+    // The purge deletes the tenant's collectors, events, rules and settings.
+    await t.app.services.tenants.purge([otherId], SYSTEM_ACTOR);
+    const db = t.app.services.database.db;
+    for (const table of ['event_collectors', 'events', 'detection_rules', 'event_settings']) {
+      const row = await db.selectFrom(table).select(db.fn.countAll().as('n')).where('tenant_id', '=', otherId).executeTakeFirstOrThrow();
+      assert.equal(Number(row.n), 0, table);
+    }
   });
 
   test('a disabled collector stops listening; a deleted one is gone with its token', async () => {
