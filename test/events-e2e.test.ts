@@ -200,6 +200,46 @@ describe('events end to end (sqlite)', () => {
     assert.equal((await eventually(t, () => alertFor(t, tenantId, '192.0.2.44'), 'the TLS alert')).title, 'SSH failed password');
   });
 
+  test('a correlation (event_count by source address) raises one alert with the base events; its base rule alone stays silent', async () => {
+    const corrTenant = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Correlation customer' })).body.id;
+    const yaml = `title: SSH failed password (base)
+id: 7b0f8f2e-0000-4000-8000-00000000b001
+name: ssh_failed_base
+logsource: {product: linux, service: sshd}
+detection:
+  selection:
+    message|startswith: 'Failed password'
+  condition: selection
+level: low
+---
+title: SSH brute force
+id: 7b0f8f2e-0000-4000-8000-00000000b002
+correlation:
+  type: event_count
+  rules: [ssh_failed_base]
+  group-by: [src]
+  timespan: 5m
+  condition: {gte: 3}
+level: critical
+tags: [attack.credential_access, attack.t1110]
+`;
+    assert.equal((await t.call('POST', `/api/v1/tenants/${corrTenant}/detection-rules`, { yaml })).status, 201);
+    const c = (await t.call('POST', `/api/v1/tenants/${corrTenant}/collectors`, { name: 'udp', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd' })).body.collector;
+    for (let i = 0; i < 3; i++) {
+      await sendUdp(c.listeningPort, sshLine('198.18.0.9', `victim${i}`));
+      await t.app.services.events.idle();
+    }
+    const alert = await eventually(t, () => alertFor(t, corrTenant, '198.18.0.9'), 'the correlation alert');
+    assert.equal(alert.title, 'SSH brute force');
+    assert.equal(alert.severity, 'critical');
+    assert.deepEqual(alert.techniques, ['T1110']);
+    const all = (await t.call('GET', `/api/v1/tenants/${corrTenant}/alerts`)).body.items;
+    assert.equal(all.length, 1, 'the base rule (generate: false) made no alert of its own');
+    const details = (await t.call('GET', `/api/v1/tenants/${corrTenant}/alerts/${alert.id}`)).body;
+    assert.equal(details.events.length, 3);
+    assert.deepEqual(details.observables.filter((o: any) => o.type === 'userName').map((o: any) => o.value).sort(), ['victim0', 'victim1', 'victim2']);
+  });
+
   test('collector metrics are in Prometheus', async () => {
     const res = await t.app.http.inject({ method: 'GET', url: '/metrics' });
     assert.match(res.body, new RegExp(`xdrhub_events_received_total\\{collector="${tcp.id}"\\} 5`));
