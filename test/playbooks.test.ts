@@ -225,7 +225,8 @@ for (const d of await dialectsUnderTest()) {
       const pb = await createPlaybook({ name: 'Slow', mode: 'manual', runTimeoutMinutes: 1, steps: [block('wait', '[{kind: "observable:domain", value: "slow.example"}]', { approval: { required: true } })] });
       const alertId = await createAlert();
       const run = (await t.call('POST', `${base()}/playbooks/${pb.id}/launch`, { alertId })).body;
-      await until('running', async () => (await t.call('GET', `${base()}/playbook-runs/${run.id}`)).body.status === 'running');
+      // Wait for the step's approval request itself: the run is "running" a moment before the step launches it.
+      await until('awaiting approval', async () => (await t.call('GET', `${base()}/response/actions?status=awaitingApproval`)).body.items.some((a: any) => a.launcher.id === run.id));
       await sql`update playbook_runs set deadline = ${Date.now() - 1} where id = ${run.id}`.execute(t.app.services.database.db);
       const done = await finalRun(tenantId, run.id);
       assert.equal(done.status, 'timedOut');
