@@ -67,4 +67,13 @@ export const eventsMigrations: ModuleMigration[] = [
         .execute();
     },
   },
+  {
+    // File collectors (kind 'file') follow a path on the server. Their read offsets are not in the
+    // database: they belong to this host's files and spool (see pipeline/tail-offsets.ts).
+    name: '20261128_111_event_file_collectors',
+    async up(db) {
+      await db.schema.alterTable('event_collectors').addColumn('file_path', 'text').execute();
+      await db.schema.alterTable('event_collectors').addColumn('file_start_at', 'text').execute();
+    },
+  },
 ];

@@ -10,7 +10,7 @@ import { PipelineMetrics } from './metrics.ts';
 import { startListener } from './listeners.ts';
 import type { Collector } from '../store/collectors.ts';
 
-const collector = (kind: Collector['kind']): Collector => ({ id: `c-${kind}`, tenantId: 't1', name: kind, kind, port: 0, defaultSource: 'linux-sshd', sourceOverrides: {}, tlsCert: null, enabled: true, createdAt: 0, updatedAt: 0 });
+const collector = (kind: Collector['kind']): Collector => ({ id: `c-${kind}`, tenantId: 't1', name: kind, kind, port: 0, defaultSource: 'linux-sshd', sourceOverrides: {}, tlsCert: null, file: null, enabled: true, createdAt: 0, updatedAt: 0 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('UDP: a full queue drops datagrams and counts every drop', async () => {

@@ -27,7 +27,7 @@ test('UDP with a full queue spills to disk instead of dropping; the spool surviv
   const intake = new SpoolingIntake(queue);
   intake.spool = new DiskSpool(dir, 1024 * 1024);
   const metrics = new PipelineMetrics(new client.Registry());
-  const c: Collector = { id: 'c1', tenantId: 't1', name: 'u', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd', sourceOverrides: {}, tlsCert: null, enabled: true, createdAt: 0, updatedAt: 0 };
+  const c: Collector = { id: 'c1', tenantId: 't1', name: 'u', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd', sourceOverrides: {}, tlsCert: null, file: null, enabled: true, createdAt: 0, updatedAt: 0 };
   const l = await startListener(c, { queue: intake, metrics, host: '127.0.0.1', wake: () => {} });
   const s = dgram.createSocket('udp4');
   for (let i = 0; i < 50; i++) await new Promise<void>((r) => s.send(`msg ${i}`, l.port, '127.0.0.1', () => r()));

@@ -5,8 +5,18 @@ import { newId, now } from '../../platform/ids.ts';
 import { findSource } from '../catalogue/index.ts';
 import type { CollectorRow, EventsTables } from './tables.ts';
 
-export const COLLECTOR_KINDS = ['syslog-udp', 'syslog-tcp', 'syslog-tls', 'http'] as const;
+export const COLLECTOR_KINDS = ['syslog-udp', 'syslog-tcp', 'syslog-tls', 'http', 'file'] as const;
 export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
+
+export const FILE_START_POSITIONS = ['end', 'beginning'] as const;
+
+/** What a file collector follows (see pipeline/file-tail.ts). */
+export interface FileSettings {
+  /** Absolute path, inside XDRHUB_FILE_COLLECTOR_DIRS once symlinks and `..` are resolved. */
+  path: string;
+  /** Where reading starts the first time the file is found: its end (default) or its beginning. */
+  startAt: (typeof FILE_START_POSITIONS)[number];
+}
 
 export interface Collector {
   id: string;
@@ -20,6 +30,8 @@ export interface Collector {
   /** Sender address → catalogue source id. */
   sourceOverrides: Record<string, string>;
   tlsCert: string | null;
+  /** File collectors only. */
+  file: FileSettings | null;
   enabled: boolean;
   createdAt: number;
   updatedAt: number;
@@ -33,6 +45,7 @@ export interface CollectorInput {
   sourceOverrides?: Record<string, string>;
   enabled?: boolean;
   tls?: { cert: string; key: string };
+  file?: { path: string; startAt?: FileSettings['startAt'] };
 }
 
 export interface CollectorPatch {
@@ -41,6 +54,8 @@ export interface CollectorPatch {
   defaultSource?: string;
   sourceOverrides?: Record<string, string>;
   enabled?: boolean;
+  /** File collectors: another file (its reading starts over per startAt). */
+  file?: { path: string; startAt?: FileSettings['startAt'] };
 }
 
 export const toCollector = (r: CollectorRow): Collector => ({
@@ -52,6 +67,7 @@ export const toCollector = (r: CollectorRow): Collector => ({
   defaultSource: r.default_source,
   sourceOverrides: JSON.parse(r.source_overrides),
   tlsCert: r.tls_cert,
+  file: r.file_path ? { path: r.file_path, startAt: r.file_start_at === 'beginning' ? 'beginning' : 'end' } : null,
   enabled: !!Number(r.enabled),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
@@ -76,10 +92,12 @@ export class CollectorStore {
       tenant_id: tenantId,
       name: input.name,
       kind: input.kind,
-      port: input.kind === 'http' ? 0 : (input.port ?? 0),
+      port: input.kind === 'http' || input.kind === 'file' ? 0 : (input.port ?? 0),
       default_source: input.defaultSource,
       source_overrides: JSON.stringify(input.sourceOverrides ?? {}),
       tls_cert: input.tls?.cert ?? null,
+      file_path: input.kind === 'file' ? (input.file?.path ?? null) : null,
+      file_start_at: input.kind === 'file' ? (input.file?.startAt ?? 'end') : null,
       enabled: input.enabled === false ? 0 : 1,
       created_at: t,
       updated_at: t,
@@ -112,7 +130,11 @@ export class CollectorStore {
     const current = await this.get(tenantId, id);
     const values: Partial<CollectorRow> = { updated_at: now() };
     if (patch.name !== undefined) values.name = patch.name;
-    if (patch.port !== undefined && current.kind !== 'http') values.port = patch.port;
+    if (patch.port !== undefined && current.kind !== 'http' && current.kind !== 'file') values.port = patch.port;
+    if (patch.file !== undefined && current.kind === 'file') {
+      values.file_path = patch.file.path;
+      values.file_start_at = patch.file.startAt ?? current.file?.startAt ?? 'end';
+    }
     if (patch.defaultSource !== undefined) values.default_source = patch.defaultSource;
     if (patch.sourceOverrides !== undefined) values.source_overrides = JSON.stringify(patch.sourceOverrides);
     if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
@@ -123,6 +145,11 @@ export class CollectorStore {
   async delete(tenantId: string, id: string, trx?: Kysely<any>): Promise<void> {
     const res = await ((trx as Kysely<EventsTables>) ?? this.db).deleteFrom('event_collectors').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw notFound('collector');
+  }
+
+  /** Ids of every file collector, enabled or not (their saved offsets are kept, others pruned). */
+  async fileCollectorIds(): Promise<Set<string>> {
+    return new Set((await this.db.selectFrom('event_collectors').select('id').where('kind', '=', 'file').execute()).map((r) => r.id));
   }
 
   async purge(tenantIds: string[], trx: Transaction<any>): Promise<string[]> {

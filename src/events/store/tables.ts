@@ -9,6 +9,9 @@ export interface CollectorRow {
   default_source: string;
   source_overrides: string;
   tls_cert: string | null;
+  /** File collectors: the followed path and the start position ('end' | 'beginning'). */
+  file_path: string | null;
+  file_start_at: string | null;
   enabled: number;
   created_at: number;
   updated_at: number;
