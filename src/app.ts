@@ -184,6 +184,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await jobs.start();
       await redmineSync.schedule();
       await events.scheduleRetention();
+      // With XDRHUB_EVENTS_BUS, the processes that run jobs are the ones that store events from the stream.
+      events.startBusConsumer();
       await kataImport.start();
       // Finished jobs are kept a week for inspection, then pruned (hourly, by every worker: cheap and idempotent).
       pruneTimer = setInterval(() => void jobs.prune({ olderThanMs: 7 * 86_400_000 }).catch(() => {}), 3_600_000);

@@ -22,6 +22,7 @@ import { QueueRunner } from './pipeline/runner.ts';
 import { DiskSpool } from './pipeline/spool.ts';
 import { SpoolingIntake } from './pipeline/intake.ts';
 import { startListener, type Listener } from './pipeline/listeners.ts';
+import { EventsBus, busEnv, type BusConfig } from './bus/index.ts';
 
 export const RETENTION_JOB = 'events.retention';
 const RETENTION_EVERY_MS = 3_600_000;
@@ -44,6 +45,8 @@ export interface EventsOptions {
   spoolDir?: string | null;
   /** Bound of the disk buffer (XDRHUB_EVENT_SPOOL_MB, default 256; 0 = none). */
   spoolMaxBytes?: number;
+  /** NATS JetStream bus (XDRHUB_EVENTS_BUS); null/unset = the embedded in-process pipeline. */
+  bus?: BusConfig | null;
 }
 
 export interface CollectorView extends Omit<Collector, 'tlsCert'> {
@@ -56,12 +59,12 @@ export interface CollectorView extends Omit<Collector, 'tlsCert'> {
 const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Reads the module's settings from the environment the app was built from. */
-export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays' | 'spoolMaxBytes'> {
+export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays' | 'spoolMaxBytes' | 'bus'> {
   const days = env.XDRHUB_EVENT_RETENTION_DAYS ? Number(env.XDRHUB_EVENT_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
   if (!Number.isInteger(days) || days < 1) throw new Error(`XDRHUB_EVENT_RETENTION_DAYS must be a positive integer, got "${env.XDRHUB_EVENT_RETENTION_DAYS}"`);
   const spoolMb = env.XDRHUB_EVENT_SPOOL_MB ? Number(env.XDRHUB_EVENT_SPOOL_MB) : 256;
   if (!Number.isFinite(spoolMb) || spoolMb < 0) throw new Error(`XDRHUB_EVENT_SPOOL_MB must be a number ≥ 0, got "${env.XDRHUB_EVENT_SPOOL_MB}"`);
-  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days, spoolMaxBytes: spoolMb * 1024 * 1024 };
+  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days, spoolMaxBytes: spoolMb * 1024 * 1024, bus: busEnv(env) };
 }
 
 export class EventsService {
@@ -74,6 +77,8 @@ export class EventsService {
   private readonly intake: SpoolingIntake;
   private readonly processor: Processor;
   private readonly runner: QueueRunner;
+  /** With XDRHUB_EVENTS_BUS: listeners publish to it, worker processes consume from it. */
+  private readonly bus: EventsBus | null;
   /** Enabled collectors by id: the processor's and the listeners' view of the definitions. */
   private readonly active = new Map<string, Collector>();
   private readonly listeners = new Map<string, Listener>();
@@ -98,7 +103,11 @@ export class EventsService {
     this.host = o.host ?? '127.0.0.1';
     this.retentionDays = o.retentionDays ?? DEFAULT_RETENTION_DAYS;
     this.processor = new Processor({ store: this.events, engines: this.engines, alerts: o.alerts, metrics: this.metrics, logger: o.logger, collector: (id) => this.active.get(id) });
-    this.runner = new QueueRunner(this.queue, this.processor, this.metrics, o.logger);
+    this.bus = o.bus
+      ? new EventsBus({ config: o.bus, logger: o.logger, registry: o.metricsRegistry, events: this.events, rules: this.rules, alerts: o.alerts, metrics: this.metrics, findCollector: (id) => this.collectors.find(id), tenantDeleted: (t) => this.deletedTenants.has(t) })
+      : null;
+    // With the bus, a batch is done once NATS holds it; one it refuses goes to the spool and is retried, as when the database refuses one.
+    this.runner = new QueueRunner(this.queue, this.bus?.publisher ?? this.processor, this.metrics, o.logger);
     o.jobs.register(RETENTION_JOB, async () => {
       const deleted = await this.enforceRetention();
       await this.scheduleRetention();
@@ -246,7 +255,15 @@ export class EventsService {
     return timingSafeEqual(hash(token), expected);
   }
 
-  /** Resolves when every event received so far is stored and evaluated (tests, benchmarks). */
+  /** Worker processes (role all or worker) with XDRHUB_EVENTS_BUS: store events from the stream. */
+  startBusConsumer(): void {
+    this.bus?.startConsumer();
+  }
+
+  /**
+   * Resolves when every event received so far is stored and evaluated (tests, benchmarks); with
+   * the bus, when it is in the stream (a worker stores it afterwards).
+   */
   idle(): Promise<void> {
     return this.runner.idle();
   }
@@ -279,7 +296,7 @@ export class EventsService {
   async importRules(tenantId: string, yamlText: string, fileName = 'upload.yml'): Promise<{ created: number; updated: number; items: DetectionRule[] }> {
     const docs = parseRuleFile(yamlText, fileName);
     const res = await this.rules.upsert(tenantId, docs);
-    this.engines.invalidate(tenantId);
+    this.invalidateEngines(tenantId);
     return res;
   }
 
@@ -293,13 +310,18 @@ export class EventsService {
 
   async setRuleEnabled(tenantId: string, id: string, enabled: boolean): Promise<DetectionRule> {
     const r = await this.rules.setEnabled(tenantId, id, enabled);
-    this.engines.invalidate(tenantId);
+    this.invalidateEngines(tenantId);
     return r;
+  }
+
+  private invalidateEngines(tenantId: string): void {
+    this.engines.invalidate(tenantId);
+    this.bus?.invalidate(tenantId);
   }
 
   async deleteRule(tenantId: string, id: string): Promise<void> {
     await this.rules.delete(tenantId, id);
-    this.engines.invalidate(tenantId);
+    this.invalidateEngines(tenantId);
   }
 
   // ── lifecycle ──────────────────────────────────────────────────────────────
@@ -320,7 +342,7 @@ export class EventsService {
       this.listeners.delete(id);
       await l?.close();
     }
-    for (const t of tenantIds) this.engines.invalidate(t);
+    for (const t of tenantIds) this.invalidateEngines(t);
   }
 
   /** Stops listening, then stores what was already received. */
@@ -330,7 +352,9 @@ export class EventsService {
     const all = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.all(all.map((l) => l.close()));
+    // Publishes what is still queued first, then stops consuming.
     await this.runner.stop();
+    await this.bus?.close();
   }
 }
 

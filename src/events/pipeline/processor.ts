@@ -71,7 +71,7 @@ export class Processor {
       }
       const event = result.event as Record<string, unknown>;
       const row: EventRow = {
-        id: newId(),
+        id: raw.id ?? newId(),
         tenant_id: raw.tenantId,
         collector_id: raw.collectorId,
         source_id: sourceId,

@@ -2,6 +2,11 @@
 // full: UDP drops (and counts), TCP pauses its socket until `onDrain` fires.
 
 export interface RawEvent {
+  /**
+   * Set when the event travels through the events bus: the stored event's id, so a redelivered or
+   * re-published event is stored once (the embedded path leaves it unset and ids are drawn at storage).
+   */
+  id?: string;
   collectorId: string;
   tenantId: string;
   /** Sender address, for the per-source-IP normalizer selection. */

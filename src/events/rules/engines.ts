@@ -12,18 +12,38 @@ export interface TenantDetection {
 }
 
 export class EngineCache {
-  private readonly engines = new Map<string, Promise<TenantDetection>>();
-  constructor(private readonly rules: RuleStore) {}
+  private readonly engines = new Map<string, { detection: Promise<TenantDetection>; version: Promise<string> | null; checkedAt: number }>();
+  /**
+   * `revalidateMs`: for processes that do not see rule changes made elsewhere (bus workers), the
+   * rules' version is checked at most this often and the engine rebuilt when it moved. 0 = only
+   * `invalidate` (the embedded pipeline lives in the process that changes the rules).
+   */
+  constructor(
+    private readonly rules: RuleStore,
+    private readonly revalidateMs = 0,
+  ) {}
 
-  get(tenantId: string): Promise<TenantDetection> {
+  async get(tenantId: string): Promise<TenantDetection> {
+    const cached = this.engines.get(tenantId);
+    if (cached && cached.version && Date.now() - cached.checkedAt >= this.revalidateMs) {
+      cached.checkedAt = Date.now();
+      const [before, now] = await Promise.all([cached.version, this.rules.version(tenantId)]);
+      // Unchanged rules keep the engine, and with it the correlation windows in progress.
+      if (before !== now && this.engines.get(tenantId) === cached) this.engines.delete(tenantId);
+    }
     let e = this.engines.get(tenantId);
     if (!e) {
-      e = this.build(tenantId);
+      // The version is read before the rules, so a change in between triggers one more rebuild, never a missed one.
+      const version = this.revalidateMs > 0 ? this.rules.version(tenantId) : null;
+      e = { detection: this.build(tenantId), version, checkedAt: Date.now() };
       this.engines.set(tenantId, e);
       // A failed build must not stick: the next event retries.
-      e.catch(() => this.engines.delete(tenantId));
+      const entry = e;
+      Promise.all([e.detection, e.version]).catch(() => {
+        if (this.engines.get(tenantId) === entry) this.engines.delete(tenantId);
+      });
     }
-    return e;
+    return e.detection;
   }
 
   /** Rules changed: correlation windows restart with the new rule set (documented). */

@@ -68,6 +68,19 @@ export class RuleStore {
     return (await q.orderBy('title').orderBy('id').execute()).map(toRule);
   }
 
+  /**
+   * Changes whenever the tenant's rules do (import, enable/disable, delete): processes that do not
+   * see those calls (bus workers) compare it to rebuild their engines.
+   */
+  async version(tenantId: string): Promise<string> {
+    const row = await this.db
+      .selectFrom('detection_rules')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('at')])
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return `${Number(row?.n ?? 0)}:${Number(row?.at ?? 0)}`;
+  }
+
   async get(tenantId: string, id: string): Promise<DetectionRule> {
     const row = await this.db.selectFrom('detection_rules').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('detection rule');

@@ -1,0 +1,245 @@
+// Events scale-out through NATS JetStream (XDRHUB_EVENTS_BUS): a listening process publishes raw
+// events to the stream, separate worker processes store them and raise alerts; a worker killed
+// mid-stream loses nothing and stores nothing twice. Each suite uses its own stream and deletes it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { startTestApp, type TestApp } from './support/app.ts';
+import { dialectsUnderTest } from './support/db.ts';
+import { busTestEnv, consumerInfo, deleteStream, natsUnavailable } from './support/nats.ts';
+import { buildApp, type App } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/platform/log/index.ts';
+import { busEnv } from '../src/events/bus/config.ts';
+import { eventsEnv } from '../src/events/service.ts';
+import { NatsBus } from '../src/events/bus/nats.ts';
+import { BusPublisher } from '../src/events/bus/publisher.ts';
+import { BusMetrics } from '../src/events/bus/metrics.ts';
+import client from 'prom-client';
+import type { RawEvent } from '../src/events/pipeline/queue.ts';
+
+const SSH_RULE = `title: SSH failed password
+id: 7b0f8f2e-0000-4000-8000-00000000b001
+logsource: {product: linux, service: sshd}
+detection:
+  selection:
+    appname: sshd
+    message|startswith: 'Failed password'
+  condition: selection
+level: high
+tags: [attack.credential_access, attack.t1110.001]
+`;
+
+const sshLine = (ip: string, user = 'root', port = 41520) => `<38>Nov 28 11:10:00 web01 sshd[2301]: Failed password for ${user} from ${ip} port ${port} ssh2`;
+
+async function sendUdp(port: number, line: string): Promise<void> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => s.send(Buffer.from(line), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  s.close();
+}
+
+async function sendTcp(port: number, data: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1', () => c.end(data));
+    c.on('close', () => resolve());
+    c.on('error', reject);
+  });
+}
+
+async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await check();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function eventCounts(t: TestApp, tenantId: string): Promise<{ rows: number; distinctRaw: number }> {
+  const r = await sql<{ rows: number; distinct_raw: number }>`select count(*) as rows, count(distinct raw) as distinct_raw from events where tenant_id = ${tenantId}`.execute(t.app.services.database.db);
+  return { rows: Number(r.rows[0].rows), distinctRaw: Number(r.rows[0].distinct_raw) };
+}
+
+/** A worker-role app in this process over the test app's database (its own connection). */
+async function workerApp(t: TestApp): Promise<App> {
+  const env = { ...t.env, XDRHUB_ROLE: 'worker' };
+  const app = await buildApp(loadConfig(env), { logger: createLogger('silent'), database: await t.testDb.open(), env });
+  await app.startWorker();
+  return app;
+}
+
+describe('events bus configuration', () => {
+  test('XDRHUB_EVENTS_BUS accepts nats:// URLs only, with a message naming the variable and no password in it', () => {
+    assert.equal(busEnv({}), null, 'unset = embedded pipeline');
+    assert.equal(eventsEnv({}).bus, null);
+    assert.deepEqual(busEnv({ XDRHUB_EVENTS_BUS: 'nats://10.0.0.1:4222,nats://nats-2' })?.servers, ['nats://10.0.0.1:4222', 'nats://nats-2:4222']);
+    for (const bad of ['redis://127.0.0.1:6379', '127.0.0.1:4222', 'nats://', 'nats://h:4222/x', 'nats://h:4222?x=1', 'nats://h:99999', 'nats://u:s3cret@h:4222,kafka://k']) {
+      assert.throws(
+        () => eventsEnv({ XDRHUB_EVENTS_BUS: bad }),
+        (err: Error) => {
+          assert.match(err.message, /^XDRHUB_EVENTS_BUS must be nats:\/\/host:port/);
+          assert.doesNotMatch(err.message, /s3cret/);
+          return true;
+        },
+        bad,
+      );
+    }
+    assert.throws(() => busEnv({ XDRHUB_EVENTS_BUS: 'nats://h', XDRHUB_EVENTS_BUS_STREAM: 'a.b' }), /XDRHUB_EVENTS_BUS_STREAM must be/);
+    assert.throws(() => busEnv({ XDRHUB_EVENTS_BUS: 'nats://h', XDRHUB_EVENTS_BUS_ACK_WAIT_SECONDS: '0' }), /XDRHUB_EVENTS_BUS_ACK_WAIT_SECONDS must be an integer/);
+    const withCreds = busEnv({ XDRHUB_EVENTS_BUS: 'nats://xdr:p%40ss@h:4222' })!;
+    assert.deepEqual([withCreds.servers, withCreds.user, withCreds.pass], [['nats://h:4222'], 'xdr', 'p@ss']);
+  });
+});
+
+const natsSkip = (await natsUnavailable()) ?? false;
+
+for (const { dialect, skip } of await dialectsUnderTest()) {
+  describe(`events through the NATS JetStream bus, end to end (${dialect})`, { skip: natsSkip || skip }, () => {
+    let t: TestApp;
+    let worker: App;
+    let tenantId: string;
+    let udp: any;
+    let tcp: any;
+    const env = busTestEnv();
+
+    before(async () => {
+      // The listening app runs the API role: it publishes, and never stores a syslog event itself.
+      t = await startTestApp(dialect, { ...env, XDRHUB_ROLE: 'api' });
+      worker = await workerApp(t);
+      tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Bus customer' })).body.id;
+      const imported = await t.app.http.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/detection-rules`, headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/yaml' }, payload: SSH_RULE });
+      assert.equal(imported.statusCode, 201, imported.body);
+      await t.app.services.events.startCollectors();
+      udp = (await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'udp', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd' })).body.collector;
+      tcp = (await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'tcp', kind: 'syslog-tcp', port: 0, defaultSource: 'cisco-asa', sourceOverrides: { '127.0.0.1': 'linux-sshd' } })).body.collector;
+      assert.ok(udp.listeningPort > 0 && tcp.listeningPort > 0);
+    });
+    after(async () => {
+      await worker?.close();
+      await t?.close();
+      await deleteStream(env.XDRHUB_EVENTS_BUS_STREAM);
+    });
+
+    const alertFor = async (ip: string) => {
+      await t.app.services.events.idle(); // published
+      const list = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?observable=${ip}`);
+      return list.body.items[0];
+    };
+
+    const assertAlert = async (alert: any, ip: string) => {
+      assert.equal(alert.title, 'SSH failed password');
+      assert.equal(alert.source, 'sigma');
+      assert.deepEqual(alert.techniques, ['T1110.001']);
+      const details = (await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${alert.id}`)).body;
+      assert.deepEqual(details.observables.map((o: any) => `${o.type}:${o.value}`).sort(), [`ip:${ip}`, 'userName:root']);
+      assert.equal(details.events[0].SourceAddress, ip);
+    };
+
+    test('a syslog line over UDP is published, stored by the worker process and becomes an alert with its observables', async () => {
+      await sendUdp(udp.listeningPort, sshLine('198.51.100.21'));
+      const alert = await waitFor(() => alertFor('198.51.100.21'), 'the UDP alert');
+      await assertAlert(alert, '198.51.100.21');
+      // Stored by the worker app, not by the listening one.
+      assert.equal(worker.services.events.metrics.of(udp.id).stored, 1);
+      assert.equal(t.app.services.events.metrics.of(udp.id).stored, 0);
+      assert.equal(t.app.services.events.metrics.of(udp.id).received, 1);
+    });
+
+    test('a syslog line over TCP (per-source-IP normalizer) becomes an alert through the bus; the bus metrics are exported', async () => {
+      await sendTcp(tcp.listeningPort, `${sshLine('198.51.100.22')}\n`);
+      const alert = await waitFor(() => alertFor('198.51.100.22'), 'the TCP alert');
+      await assertAlert(alert, '198.51.100.22');
+      const stored = await t.call('GET', `/api/v1/tenants/${tenantId}/events?field=SourceAddress:198.51.100.22`);
+      assert.equal(stored.body.items[0].sourceId, 'linux-sshd');
+      const published = await t.app.http.metricsRegistry.getSingleMetricAsString('xdrhub_events_bus_published_total');
+      assert.match(published, /xdrhub_events_bus_published_total [2-9]/);
+      const consumed = await worker.http.metricsRegistry.getSingleMetricAsString('xdrhub_events_bus_consumed_total');
+      assert.match(consumed, /xdrhub_events_bus_consumed_total [2-9]/);
+    });
+
+    test('rules imported through the API process reach the worker without a restart', async () => {
+      const rule = SSH_RULE.replace('b001', 'b002').replace('SSH failed password', 'SSH failure for svc_backup').replace("message|startswith: 'Failed password'", 'user: svc_backup');
+      const imported = await t.app.http.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/detection-rules`, headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/yaml' }, payload: rule });
+      assert.equal(imported.statusCode, 201, imported.body);
+      // The worker re-reads a tenant's rules when their version moved (checked every few seconds).
+      const title = await waitFor(
+        async () => {
+          await sendUdp(udp.listeningPort, sshLine('198.51.100.23', 'svc_backup'));
+          await new Promise((r) => setTimeout(r, 500));
+          const list = (await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?observable=198.51.100.23`)).body.items;
+          return list.find((a: any) => a.title === 'SSH failure for svc_backup')?.title;
+        },
+        'the new rule on the worker',
+        20_000,
+      );
+      assert.equal(title, 'SSH failure for svc_backup');
+    });
+  });
+}
+
+describe('events bus: a worker killed mid-stream', { skip: natsSkip }, () => {
+  const TOTAL = 5000;
+  let t: TestApp;
+  let tenantId: string;
+  let collectorId: string;
+  const children: ChildProcess[] = [];
+  // Short ack wait so the killed worker's events come back within the test; small batches so the kill lands mid-stream.
+  const env = busTestEnv({ XDRHUB_EVENTS_BUS_ACK_WAIT_SECONDS: '2', XDRHUB_EVENTS_BUS_BATCH: '50' });
+
+  before(async () => {
+    const pg = (await dialectsUnderTest()).find((d) => d.dialect === 'postgres' && !d.skip);
+    t = await startTestApp(pg ? 'postgres' : 'sqlite', { ...env, XDRHUB_ROLE: 'api' });
+    tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Crash customer' })).body.id;
+    collectorId = (await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'udp', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd' })).body.collector.id;
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await t?.close();
+    await deleteStream(env.XDRHUB_EVENTS_BUS_STREAM);
+  });
+
+  const spawnWorker = (): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))], { env: { ...process.env, ...t.env, XDRHUB_ROLE: 'worker' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+
+  test(`${TOTAL} events: SIGKILL of the worker mid-stream, a second worker stores every event exactly once`, async (ctx) => {
+    // Published the way a listening process does (same publisher, same ids, same acknowledgements).
+    const config = busEnv(t.env)!;
+    const bus = new NatsBus(config, t.app.logger);
+    const publisher = new BusPublisher(bus, new BusMetrics(new client.Registry()));
+    const at = Date.now();
+    const events: RawEvent[] = Array.from({ length: TOTAL }, (_, i) => ({ collectorId, tenantId, sourceIp: '127.0.0.1', raw: sshLine(`10.9.${i >> 8}.${i & 255}`, `u${i}`, 10_000 + i), receivedAt: at }));
+    for (let i = 0; i < TOTAL; i += 1000) await publisher.process(events.slice(i, i + 1000));
+    await bus.close();
+
+    const first = spawnWorker();
+    const atKill = await waitFor(async () => {
+      const c = await eventCounts(t, tenantId);
+      return c.rows >= 100 ? c : undefined;
+    }, 'the first worker to store some events', 60_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const afterKill = await eventCounts(t, tenantId);
+    assert.ok(afterKill.rows < TOTAL, `the worker was killed mid-stream (${afterKill.rows} of ${TOTAL} stored; first seen ${atKill.rows})`);
+    const held = await consumerInfo(config.stream, 'xdrhub-workers');
+    assert.ok(held.num_ack_pending + held.num_pending > 0, 'events were left in the stream or unacknowledged by the dead worker');
+
+    ctx.diagnostic(`killed with ${afterKill.rows} of ${TOTAL} stored; ${held.num_ack_pending} delivered and unacknowledged, ${held.num_pending} not yet delivered`);
+    spawnWorker();
+    await waitFor(async () => {
+      const c = await eventCounts(t, tenantId);
+      const info = await consumerInfo(config.stream, 'xdrhub-workers');
+      return c.rows >= TOTAL && info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    }, 'the second worker to store the rest', 90_000);
+    // Past another acknowledgement deadline nothing more arrives: no late duplicate.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(await eventCounts(t, tenantId), { rows: TOTAL, distinctRaw: TOTAL });
+  });
+});
