@@ -13,10 +13,10 @@ type Ctx = ConnectorContext<KasapConfig, KasapSecrets>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** The e-mail of an account target: its value when it is one, else attributes.email / mail. */
+/** The e-mail of an account target: its value when it is one, else attributes.email / mail / upn (alert assets keep the UPN as `upn`). */
 function emailOf(target: ActionTarget): string {
   const a = target.attributes ?? {};
-  const candidates = [target.value, a.email, a.mail, a.userPrincipalName];
+  const candidates = [target.value, a.email, a.mail, a.upn, a.userPrincipalName];
   const email = candidates.find((c): c is string => typeof c === 'string' && EMAIL.test(c.trim()));
   if (!email) throw new OutboundError('invalid', `the account "${target.value}" has no e-mail address: KASAP matches users by e-mail`);
   return email.trim().toLowerCase();
