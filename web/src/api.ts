@@ -103,3 +103,19 @@ export interface Playbook { id: string; tenantId: string; name: string; descript
 export interface Template { id: string; title: string; description: string; playbook: Record<string, unknown> }
 export interface Run { id: string; tenantId: string; playbookId: string; playbookName: string; playbookVersion: number; scope: string; itemId: string; trigger: string; launcher: { name: string }; status: string; error: string | null; approvalDeadline: string | null; createdAt: string; finishedAt: string | null; steps?: RunStep[] }
 export interface RunStep { path: string; stepId: string; kind: string; status: string; input: unknown; output: unknown; error: string | null; startedAt: string; finishedAt: string | null }
+
+// ---- response launches (the one launch API: approval, history and undo apply to every caller) ----
+export interface LaunchBody {
+  instanceId: string; action: string; params?: Record<string, unknown>; alertId?: string; incidentId?: string;
+  observableIds?: string[]; assetIds?: string[]; targets?: { kind: string; value: string }[];
+  approval?: { required: boolean; windowMinutes?: number };
+}
+export const launchAction = (tenantId: string, body: LaunchBody) =>
+  api.post<{ launchId: string; actions: ResponseAction[] }>(`/tenants/${tenantId}/response/launches`, body);
+/** History statuses after which an entry no longer changes by itself. */
+export const FINISHED_STATUSES = ['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
+export const isFinished = (a: Pick<ResponseAction, 'status'>) => FINISHED_STATUSES.includes(a.status);
+
+// ---- users (Settings → Users) ----
+export interface RoleAssignment { id: string; tenantId: string; role: string; createdAt: string }
+export interface ManagedUser { id: string; username: string; displayName: string; email: string | null; tenantId: string; disabled: boolean; roles: RoleAssignment[]; createdAt: string; updatedAt: string }

@@ -10,6 +10,8 @@ import { GuardedButton } from '../components/Guarded.tsx';
 import { HistoryTable } from '../components/HistoryTable.tsx';
 import { LaunchDialog, type LaunchTarget } from '../components/LaunchDialog.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
+import { KasapPanel } from '../components/KasapPanel.tsx';
+import { useKasap } from '../kasap.ts';
 import { LinkIncidentDialog } from './Incidents.tsx';
 
 export function AlertPage() {
@@ -190,6 +192,9 @@ function AssetsTab({ alert: a }: { alert: AlertDetails }) {
   const perms = usePerms(tenantId);
   const [launch, setLaunch] = useState<Asset[] | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const kasap = useKasap(tenantId);
+  /** Accounts whose KASAP training is open. */
+  const [training, setTraining] = useState<string[]>([]);
   if (!a.assets.length) return <Empty title="No assets" hint="This alert names no hosts or accounts." />;
   const section = (kind: 'host' | 'account', title: string) => {
     const rows = a.assets.filter((x) => x.kind === kind);
@@ -200,14 +205,29 @@ function AssetsTab({ alert: a }: { alert: AlertDetails }) {
         <Table verticalSpacing="xs" aria-label={title}>
           <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>Role</Table.Th><Table.Th>Details</Table.Th><Table.Th aria-label="Actions" /></Table.Tr></Table.Thead>
           <Table.Tbody>
-            {rows.map((x) => (
+            {rows.map((x) => [
               <Table.Tr key={x.id}>
                 <Table.Td><Text size="sm" ff="monospace">{x.name}</Text></Table.Td>
                 <Table.Td>{x.role ? <Badge size="sm" color={x.role === 'attacker' ? 'red' : 'blue'} variant="light">{x.role}</Badge> : '—'}</Table.Td>
                 <Table.Td><Text size="xs" c="dimmed">{assetDetails(x) || '—'}</Text></Table.Td>
-                <Table.Td><GuardedButton size="xs" variant="light" reason={perms.why('response.launch')} onClick={() => setLaunch([x])}>Respond…</GuardedButton></Table.Td>
-              </Table.Tr>
-            ))}
+                <Table.Td>
+                  <Group gap="xs" wrap="nowrap">
+                    <GuardedButton size="xs" variant="light" reason={perms.why('response.launch')} onClick={() => setLaunch([x])}>Respond…</GuardedButton>
+                    {kind === 'account' && kasap.known && (
+                      <Button size="xs" variant={training.includes(x.id) ? 'filled' : 'default'} aria-expanded={training.includes(x.id)} aria-controls={`kasap-${x.id}`}
+                        onClick={() => setTraining((t) => (t.includes(x.id) ? t.filter((id) => id !== x.id) : [...t, x.id]))}>
+                        Training (KASAP)
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>,
+              training.includes(x.id) && kasap.instance ? (
+                <Table.Tr key={`${x.id}-kasap`} id={`kasap-${x.id}`}>
+                  <Table.Td colSpan={4}><KasapPanel tenantId={tenantId} alertId={a.id} asset={x} instance={kasap.instance} reason={kasap.reason} /></Table.Td>
+                </Table.Tr>
+              ) : null,
+            ])}
           </Table.Tbody>
         </Table>
       </Stack>
