@@ -11,6 +11,7 @@ import { PlaybookEditorPage } from './pages/PlaybookEditor.tsx';
 import { RunsPage, RunPage } from './pages/Runs.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { IncidentPage, IncidentsPage } from './pages/Incidents.tsx';
+import { UsersPage } from './pages/Users.tsx';
 import { NotFound } from './components/NotFound.tsx';
 
 export const router = createBrowserRouter([
@@ -32,6 +33,7 @@ export const router = createBrowserRouter([
       { path: 'runs', element: <RunsPage /> },
       { path: 'runs/:runId', element: <RunPage /> },
       { path: 'tenants', element: <TenantsPage /> },
+      { path: 'users', element: <UsersPage /> },
       { path: 'audit', element: <AuditPage /> },
       { path: '*', element: <NotFound /> },
     ],

@@ -23,6 +23,21 @@ export function flattenTree(nodes: TenantNode[], out: TenantNode[] = []): Tenant
   return out;
 }
 
+/** This tenant and its descendants, from the tree the user can see (for tenant pickers and names). */
+export function useSubtree(tenantId: string): TenantNode[] {
+  const tenants = useTenants();
+  const find = (nodes: TenantNode[]): TenantNode | undefined => {
+    for (const n of nodes) {
+      if (n.id === tenantId) return n;
+      const hit = find(n.children ?? []);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const root = find(tenants.data ?? []);
+  return root ? flattenTree([root]) : [];
+}
+
 export function useTenantId(): string {
   return useParams().tenantId ?? '';
 }

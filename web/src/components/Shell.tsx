@@ -13,6 +13,7 @@ const NAV: { to: string; label: string; permission: string }[] = [
   { to: 'playbooks', label: 'Playbooks', permission: 'alerts.read' },
   { to: 'runs', label: 'Playbook runs', permission: 'history.read' },
   { to: 'tenants', label: 'Settings → Tenants', permission: 'tenants.read' },
+  { to: 'users', label: 'Settings → Users', permission: 'users.manage' },
   { to: 'audit', label: 'Audit log', permission: 'audit.read' },
 ];
 
