@@ -15,6 +15,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startTestApp, type TestApp } from './support/app.ts';
 import { startHttpsRecorder } from './support/https-server.ts';
 import { startKtipSimulator, type KtipSimulator } from '../simulators/ktip/index.ts';
+import { startKasapSimulator, type KasapSimulator } from '../simulators/kasap/index.ts';
+import { createTestCa } from './support/tls.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -25,6 +27,8 @@ if (skip) console.log(`# console tests skipped: ${skip}`);
 describe('web console', { skip, timeout: 120_000 }, () => {
   let t: TestApp;
   let ktip: KtipSimulator;
+  let kasap: KasapSimulator;
+  let kasapCa: string;
   let hook: Awaited<ReturnType<typeof startHttpsRecorder>>;
   let browser: Browser;
   let base: string;
@@ -53,7 +57,16 @@ describe('web console', { skip, timeout: 120_000 }, () => {
   before(async () => {
     fs.mkdirSync(artifacts, { recursive: true });
     await build({ configFile: path.join(repo, 'web/vite.config.ts'), logLevel: 'error' });
-    [ktip, hook, t] = await Promise.all([startKtipSimulator(), startHttpsRecorder(), startTestApp('sqlite', { XDRHUB_JOB_POLL_MS: '50' })]);
+    const ca = await createTestCa();
+    kasapCa = ca.cert;
+    const leaf = await ca.issue({ cn: 'localhost', dns: ['localhost'], ips: ['127.0.0.1'] });
+    [ktip, hook, t, kasap] = await Promise.all([startKtipSimulator(), startHttpsRecorder(), startTestApp('sqlite', { XDRHUB_JOB_POLL_MS: '50' }), startKasapSimulator({ tls: leaf })]);
+    kasap.addToken('console-kasap-token-1');
+    kasap.addUser({
+      email: 'alice@corp.example', fullName: 'Alice Smith', groupId: 'grp-beginners',
+      courses: [{ courseId: 'c-email', status: 'completed', progress: 100, completedAt: '2026-10-01T10:00:00Z' }, { courseId: 'c-passwords', status: 'inProgress', progress: 40 }],
+      certificates: [{ id: 'cert-1', courseId: 'c-email', issuedAt: '2026-10-01T10:00:00Z' }],
+    });
     await t.app.startWorker();
     await t.app.http.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.http.server.address() as AddressInfo).port}`;
@@ -65,7 +78,7 @@ describe('web console', { skip, timeout: 120_000 }, () => {
   });
   after(async () => {
     await browser?.close();
-    await Promise.all([t?.close(), ktip?.close(), hook?.close()]);
+    await Promise.all([t?.close(), ktip?.close(), hook?.close(), kasap?.close()]);
   });
 
   test('serves the console with an SPA fallback and keeps the API 404s', async () => {
@@ -187,6 +200,114 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     await page.getByRole('tree', { name: 'Tenant tree' }).waitFor();
     await shot(page, '12-tenants');
 
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  /** A child of Root with KASAP pointing at the simulator (created once, used by the tests below). */
+  let kasapChild: { id: string; name: string } | undefined;
+  async function kasapTenant() {
+    if (kasapChild) return kasapChild;
+    const child = await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Awareness Customer' });
+    assert.equal(child.status, 201, JSON.stringify(child.body));
+    const created = await t.call('POST', `/api/v1/tenants/${child.body.id}/integrations`, {
+      type: 'kasap', name: 'KASAP awareness', config: { openapiUrl: kasap.url, adminEmail: 'sec-admin@corp.example', caCertificate: kasapCa, timeoutSeconds: 5 }, secrets: { token: 'console-kasap-token-1' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    kasapChild = { id: child.body.id, name: 'Awareness Customer' };
+    return kasapChild;
+  }
+
+  test('KASAP panel on an account: courses from KASAP, then Assign KASAP group through the launch API', async () => {
+    problems.length = 0;
+    const child = await kasapTenant();
+    const alert = await t.call('POST', `/api/v1/tenants/${child.id}/alerts`, {
+      title: 'Phishing link clicked', severity: 'high', source: 'siem',
+      observables: [{ type: 'url', value: 'https://login-phish.example/auth' }],
+      assets: [{ kind: 'account', login: 'alice', email: 'alice@corp.example', role: 'victim' }, { kind: 'account', login: 'ghost', email: 'ghost@corp.example' }],
+    });
+    assert.equal(alert.status, 201, JSON.stringify(alert.body));
+    const page = await open();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${base}/t/${child.id}/alerts/${alert.body.id}`);
+    await page.getByRole('tab', { name: /Assets/ }).click();
+    const accounts = page.getByRole('table', { name: 'Accounts' });
+    await accounts.getByRole('button', { name: 'Training (KASAP)' }).first().click();
+    const panel = page.getByRole('region', { name: 'KASAP training of alice' });
+    const courses = panel.getByRole('table', { name: 'KASAP courses' });
+    await courses.getByText('Passwords and accounts').waitFor({ timeout: 15_000 });
+    await courses.getByText('Email security').waitFor();
+    assert.equal(await panel.getByRole('progressbar', { name: 'Passwords and accounts: 40%' }).count(), 1);
+    await panel.getByText('Beginners').waitFor();
+    await panel.getByText(/Certificates: Email security/).waitFor();
+    // An account KASAP does not know is a normal answer, said plainly.
+    await accounts.getByRole('button', { name: 'Training (KASAP)' }).nth(1).click();
+    await page.getByRole('region', { name: 'KASAP training of ghost' }).getByText('Not found in KASAP').waitFor({ timeout: 15_000 });
+    await shot(page, '13-kasap-training');
+
+    await panel.getByRole('button', { name: 'Assign KASAP group…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Assign KASAP group to alice' });
+    await dialog.getByPlaceholder('Choose a group').click({ timeout: 15_000 });
+    await page.getByRole('option', { name: 'Phishing remediation' }).click();
+    await dialog.getByText(/Courses of Phishing remediation: Recognizing phishing/).waitFor();
+    await shot(page, '14-kasap-assign');
+    await dialog.getByRole('button', { name: 'Assign group' }).click();
+    await panel.getByText(/Last group change: Succeeded/).waitFor({ timeout: 15_000 });
+    assert.equal(kasap.user('alice@corp.example')?.groupId, 'grp-remediation', 'KASAP moved the user');
+    await page.getByRole('tab', { name: 'Response history' }).click();
+    const history = page.getByRole('table', { name: 'Response history' });
+    const row = history.getByRole('row').filter({ hasText: 'assignGroup' });
+    await row.getByText('Succeeded').waitFor();
+    await row.getByRole('button', { name: 'Undo' }).waitFor();
+    assert.ok((await history.getByRole('row').filter({ hasText: 'lookup' }).count()) >= 2, 'the lookups are in the history too');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test('an administrator creates a user and gives them a role on a child tenant', async () => {
+    problems.length = 0;
+    const child = await kasapTenant();
+    const page = await open();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${base}/t/${t.rootId}/alerts`);
+    await page.getByRole('link', { name: 'Settings → Users' }).click();
+    await page.getByRole('table', { name: 'Users' }).getByText('admin', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'New user…' }).click();
+    const dialog = page.getByRole('dialog', { name: /New user in/ });
+    await dialog.getByRole('textbox', { name: 'User name' }).fill('kate.analyst');
+    await dialog.getByRole('textbox', { name: 'Display name' }).fill('Kate Analyst');
+    await dialog.getByRole('textbox', { name: 'Password' }).fill('short');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.getByText('password: must be at least 12 characters').waitFor();
+    // Chromium logs the refused create (400) as a failed resource load: expected here, and only once.
+    const refused = problems.findIndex((p) => p.includes('status of 400'));
+    if (refused >= 0) problems.splice(refused, 1);
+    await dialog.getByRole('textbox', { name: 'Password' }).fill('Kate-password-2026');
+    await shot(page, '15-users-create');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+
+    const roles = page.getByRole('dialog', { name: 'Roles of kate.analyst' });
+    await roles.getByText('No roles yet').waitFor();
+    await roles.getByRole('combobox', { name: /^On tenant/ }).click();
+    await page.getByRole('option', { name: new RegExp(child.name) }).click();
+    await roles.getByPlaceholder('Choose a role').click();
+    await page.getByRole('option', { name: 'Tier 1 analyst' }).click();
+    await roles.getByRole('button', { name: 'Grant role' }).click();
+    await roles.getByRole('table', { name: 'Role assignments of kate.analyst' }).getByText(child.name).waitFor();
+    await shot(page, '16-users-roles');
+    await roles.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('table', { name: 'Users' }).getByText(`Tier 1 analyst · ${child.name}`).waitFor();
+    await shot(page, '17-users');
+
+    const users = await t.call('GET', `/api/v1/tenants/${t.rootId}/users?q=kate`);
+    const kate = users.body.items[0];
+    assert.equal(kate.displayName, 'Kate Analyst');
+    assert.deepEqual(kate.roles.map((r: { tenantId: string; role: string }) => [r.tenantId, r.role]), [[child.id, 'tier1']]);
+
+    // Kate is no administrator: Settings → Users is disabled for her, with the reason.
+    const second = await open();
+    await signIn(second, 'kate.analyst', 'Kate-password-2026');
+    assert.match(new URL(second.url()).pathname, new RegExp(`/t/${child.id}/alerts`));
+    await second.getByText('Settings → Users').waitFor();
+    assert.equal(await second.getByRole('link', { name: 'Settings → Users' }).count(), 0, 'not a link for her');
     assert.deepEqual(problems, [], 'no console errors');
   });
 });
