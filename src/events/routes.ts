@@ -7,7 +7,9 @@ import { errorResponses } from '../platform/http/server.ts';
 import { AppError, invalidField } from '../platform/errors.ts';
 import { iso } from '../platform/ids.ts';
 import { SCHEMA } from './normalize/schema.ts';
-import { COLLECTOR_KINDS, type Collector, type CollectorInput, type CollectorPatch } from './store/collectors.ts';
+import { roleGrants, type Role } from '../access/permissions.ts';
+import { pathIds } from '../tenants/tenants.ts';
+import { COLLECTOR_KINDS, FILE_START_POSITIONS, type Collector, type CollectorInput, type CollectorPatch } from './store/collectors.ts';
 import type { CollectorView, EventsService } from './service.ts';
 import type { DetectionRule } from './rules/store.ts';
 import type { StoredEvent } from './store/events.ts';
@@ -17,6 +19,13 @@ const ItemParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }), id: 
 const Any = Type.Record(Type.String(), Type.Unknown());
 const Overrides = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.String({ minLength: 1, maxLength: 100 }), { maxProperties: 1000 });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const FileSettings = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 4096, description: 'Absolute path inside XDRHUB_FILE_COLLECTOR_DIRS' }),
+    startAt: Type.Optional(Type.Union(FILE_START_POSITIONS.map((p) => Type.Literal(p)))),
+  },
+  { additionalProperties: false },
+);
 const MAX_YAML = 2 * 1024 * 1024;
 const MAX_INGEST_ITEMS = 10_000;
 
@@ -29,11 +38,12 @@ const CollectorCreate = Type.Object(
     sourceOverrides: Type.Optional(Overrides),
     enabled: Type.Optional(Type.Boolean()),
     tls: Type.Optional(Type.Object({ cert: Type.String({ minLength: 1, maxLength: 65_536 }), key: Type.String({ minLength: 1, maxLength: 65_536 }) }, { additionalProperties: false })),
+    file: Type.Optional(FileSettings),
   },
   { additionalProperties: false },
 );
 const CollectorUpdate = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), port: Type.Optional(Port), defaultSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), sourceOverrides: Type.Optional(Overrides), enabled: Type.Optional(Type.Boolean()) },
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), port: Type.Optional(Port), defaultSource: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), sourceOverrides: Type.Optional(Overrides), enabled: Type.Optional(Type.Boolean()), file: Type.Optional(FileSettings) },
   { additionalProperties: false },
 );
 const EventsQuery = Type.Object(
@@ -73,6 +83,19 @@ function ingestItems(body: unknown): unknown[] {
   return items;
 }
 
+/**
+ * A file collector reads the server's filesystem, which is the installation's business, not a
+ * customer's: choosing its path takes integrations.write on the Root tenant (a Main administrator,
+ * or a tenant/SOC administrator of Root), like the Root-only integration settings. Its events may
+ * still belong to any tenant.
+ */
+function requireInstallationAdmin(request: { principal: { assignments: Array<{ tenantId: string; role: Role }> }; tenant: { path: string } }): void {
+  const rootId = pathIds(request.tenant)[0];
+  if (!request.principal.assignments.some((a) => a.tenantId === rootId && roleGrants(a.role, 'integrations.write'))) {
+    throw new AppError(403, 'forbidden', 'file: a file collector reads the server\'s filesystem; only an administrator of the Root tenant (integrations.write on Root) can set its path', { field: 'file' });
+  }
+}
+
 function bearer(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return m?.[1];
@@ -92,9 +115,10 @@ export function registerEventRoutes(root: HttpServer, events: EventsService): vo
       '/api/v1/tenants/:tenantId/collectors',
       {
         config: write,
-        schema: { tags: ['events'], summary: 'Create a collector; an HTTP collector\'s ingest token is in the response once and never again', params: TenantParams, body: CollectorCreate, response: { 201: Any, ...errorResponses(400, 401, 403, 404) } },
+        schema: { tags: ['events'], summary: 'Create a collector (syslog-udp/tcp/tls, http, file); an HTTP collector\'s ingest token is in the response once and never again. A file collector (file: {path, startAt}) needs integrations.write on the Root tenant and a path inside XDRHUB_FILE_COLLECTOR_DIRS', params: TenantParams, body: CollectorCreate, response: { 201: Any, ...errorResponses(400, 401, 403, 404) } },
       },
       async (request, reply) => {
+        if (request.body.kind === 'file' || request.body.file !== undefined) requireInstallationAdmin(request);
         const res = await events.createCollector(request.tenant.id, request.body as CollectorInput);
         return reply.status(201).send({ collector: collectorView(res.collector), ...(res.token ? { token: res.token } : {}) });
       },
@@ -115,7 +139,10 @@ export function registerEventRoutes(root: HttpServer, events: EventsService): vo
     app.patch(
       '/api/v1/tenants/:tenantId/collectors/:id',
       { config: write, schema: { tags: ['events'], summary: 'Rename, re-port, change the source selection, enable or disable a collector', params: ItemParams, body: CollectorUpdate, response: { 200: Any, ...errorResponses(400, 401, 403, 404) } } },
-      async (request) => collectorView(await events.updateCollector(request.tenant.id, request.params.id, request.body as CollectorPatch)),
+      async (request) => {
+        if (request.body.file !== undefined) requireInstallationAdmin(request);
+        return collectorView(await events.updateCollector(request.tenant.id, request.params.id, request.body as CollectorPatch));
+      },
     );
 
     app.delete(

@@ -1,6 +1,8 @@
 // The events product: collectors per tenant with their listeners and HTTP ingest, storage and
 // search of normalized events, retention, and Sigma rules per tenant turned into alerts.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import tls from 'node:tls';
 import type { Transaction } from 'kysely';
 import type client from 'prom-client';
@@ -23,6 +25,9 @@ import { DiskSpool } from './pipeline/spool.ts';
 import { SpoolingIntake } from './pipeline/intake.ts';
 import { startListener, type Listener } from './pipeline/listeners.ts';
 import { EventsBus, busEnv, type BusConfig } from './bus/index.ts';
+import { FileTailer, type FileTailStatus } from './pipeline/file-tail.ts';
+import { checkFilePath, parseFileCollectorDirs } from './pipeline/file-path.ts';
+import { TailOffsets } from './pipeline/tail-offsets.ts';
 
 export const RETENTION_JOB = 'events.retention';
 const RETENTION_EVERY_MS = 3_600_000;
@@ -45,6 +50,10 @@ export interface EventsOptions {
   spoolDir?: string | null;
   /** Bound of the disk buffer (XDRHUB_EVENT_SPOOL_MB, default 256; 0 = none). */
   spoolMaxBytes?: number;
+  /** Directories file collectors may read (XDRHUB_FILE_COLLECTOR_DIRS); none = file collectors refused. */
+  fileCollectorDirs?: string[];
+  /** Poll interval of file collectors (tests shorten it). */
+  filePollMs?: number;
   /** NATS JetStream bus (XDRHUB_EVENTS_BUS); null/unset = the embedded in-process pipeline. */
   bus?: BusConfig | null;
 }
@@ -53,18 +62,20 @@ export interface CollectorView extends Omit<Collector, 'tlsCert'> {
   tlsCertificate: string | null;
   /** The bound port while the listener runs (differs from `port` when that is 0), else null. */
   listeningPort: number | null;
+  /** File collectors: whether the file is read, awaited or refused, and how far; null otherwise or when not running. */
+  fileStatus: FileTailStatus | null;
   metrics: Record<string, number | null>;
 }
 
 const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Reads the module's settings from the environment the app was built from. */
-export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays' | 'spoolMaxBytes' | 'bus'> {
+export function eventsEnv(env: NodeJS.ProcessEnv): Pick<EventsOptions, 'host' | 'retentionDays' | 'spoolMaxBytes' | 'fileCollectorDirs' | 'bus'> {
   const days = env.XDRHUB_EVENT_RETENTION_DAYS ? Number(env.XDRHUB_EVENT_RETENTION_DAYS) : DEFAULT_RETENTION_DAYS;
   if (!Number.isInteger(days) || days < 1) throw new Error(`XDRHUB_EVENT_RETENTION_DAYS must be a positive integer, got "${env.XDRHUB_EVENT_RETENTION_DAYS}"`);
   const spoolMb = env.XDRHUB_EVENT_SPOOL_MB ? Number(env.XDRHUB_EVENT_SPOOL_MB) : 256;
   if (!Number.isFinite(spoolMb) || spoolMb < 0) throw new Error(`XDRHUB_EVENT_SPOOL_MB must be a number ≥ 0, got "${env.XDRHUB_EVENT_SPOOL_MB}"`);
-  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days, spoolMaxBytes: spoolMb * 1024 * 1024, bus: busEnv(env) };
+  return { host: env.XDRHUB_COLLECTOR_HOST || '127.0.0.1', retentionDays: days, spoolMaxBytes: spoolMb * 1024 * 1024, fileCollectorDirs: parseFileCollectorDirs(env.XDRHUB_FILE_COLLECTOR_DIRS), bus: busEnv(env) };
 }
 
 export class EventsService {
@@ -90,6 +101,8 @@ export class EventsService {
   private syncing: Promise<unknown> = Promise.resolve();
   private readonly host: string;
   readonly retentionDays: number;
+  /** Read offsets of file collectors, beside the spool (created when listeners start). */
+  private tailOffsets: TailOffsets | null = null;
 
   constructor(private readonly o: EventsOptions) {
     const db = o.database.db;
@@ -133,7 +146,9 @@ export class EventsService {
         throw invalidField('tls', `certificate and key do not load: ${(err as Error).message}`);
       }
     }
-    if (input.kind !== 'http' && input.port === undefined) throw invalidField('port', 'a syslog collector needs a port (0 picks a free one)');
+    if (input.kind === 'file') await this.checkFileInput(input);
+    else if (input.file) throw invalidField('file', 'only file collectors take a file');
+    if (input.kind !== 'http' && input.kind !== 'file' && input.port === undefined) throw invalidField('port', 'a syslog collector needs a port (0 picks a free one)');
     const token = input.kind === 'http' ? `xdrc_${randomBytes(24).toString('base64url')}` : undefined;
     const collector = await this.o.database.db.transaction().execute(async (trx) => {
       const c = await this.collectors.insert(tenantId, input, trx);
@@ -143,6 +158,21 @@ export class EventsService {
     });
     await this.sync(collector);
     return { collector: this.view(collector), token };
+  }
+
+  /** A file collector reads the server's filesystem: only inside XDRHUB_FILE_COLLECTOR_DIRS. */
+  private async checkFileInput(input: Pick<CollectorInput, 'file' | 'port' | 'sourceOverrides'>): Promise<void> {
+    if (!input.file) throw invalidField('file', 'a file collector needs file.path');
+    if (input.port !== undefined) throw invalidField('port', 'a file collector listens on no port');
+    if (input.sourceOverrides && Object.keys(input.sourceOverrides).length) throw invalidField('sourceOverrides', 'a file collector has no sender addresses: its events use defaultSource');
+    await this.checkFilePath(input.file.path);
+  }
+
+  private async checkFilePath(p: string): Promise<void> {
+    const check = await checkFilePath(p, this.o.fileCollectorDirs ?? []);
+    if (!check.ok) throw invalidField('file.path', check.reason);
+    const st = await fs.promises.stat(check.real).catch(() => null);
+    if (st && !st.isFile()) throw invalidField('file.path', 'is not a regular file');
   }
 
   async listCollectors(tenantId: string): Promise<CollectorView[]> {
@@ -155,8 +185,16 @@ export class EventsService {
 
   async updateCollector(tenantId: string, id: string, patch: CollectorPatch): Promise<CollectorView> {
     checkSources(patch.defaultSource, patch.sourceOverrides);
+    if (patch.file !== undefined || (patch.sourceOverrides && Object.keys(patch.sourceOverrides).length)) {
+      const current = await this.collectors.get(tenantId, id);
+      if (patch.file !== undefined && current.kind !== 'file') throw invalidField('file', 'only file collectors take a file');
+      if (current.kind === 'file' && patch.sourceOverrides && Object.keys(patch.sourceOverrides).length) throw invalidField('sourceOverrides', 'a file collector has no sender addresses: its events use defaultSource');
+      if (patch.file) await this.checkFilePath(patch.file.path);
+    }
     const c = await this.collectors.update(tenantId, id, patch);
-    await this.sync(c, patch.port !== undefined);
+    // Another file is another reading: its offset starts over (per startAt).
+    if (patch.file !== undefined) await this.sync(c, true, () => this.tailOffsets?.remove(c.id));
+    else await this.sync(c, patch.port !== undefined);
     return this.view(c);
   }
 
@@ -167,16 +205,24 @@ export class EventsService {
       await this.o.vault.remove(this.ref(c), undefined, trx);
     });
     await this.sync({ ...c, enabled: false });
+    this.tailOffsets?.remove(id);
     this.metrics.forget(id);
   }
 
   private view(c: Collector): CollectorView {
     const { tlsCert, ...rest } = c;
-    return { ...rest, tlsCertificate: tlsCert, listeningPort: this.listeners.get(c.id)?.port ?? null, metrics: this.metrics.of(c.id).view() };
+    const running = this.listeners.get(c.id);
+    return {
+      ...rest,
+      tlsCertificate: tlsCert,
+      listeningPort: running && !(running instanceof FileTailer) ? running.port : null,
+      fileStatus: running instanceof FileTailer ? running.status() : null,
+      metrics: this.metrics.of(c.id).view(),
+    };
   }
 
   /** Brings the running state of one collector in line with its definition. */
-  private sync(c: Collector, restart = false): Promise<unknown> {
+  private sync(c: Collector, restart = false, whileStopped?: () => void): Promise<unknown> {
     const step = this.syncing.then(async () => {
       if (c.enabled && !this.deletedTenants.has(c.tenantId)) this.active.set(c.id, c);
       else this.active.delete(c.id);
@@ -186,7 +232,14 @@ export class EventsService {
         this.listeners.delete(c.id);
         await running.close();
       }
+      whileStopped?.();
       if (!this.started || !this.active.has(c.id) || c.kind === 'http' || this.listeners.has(c.id)) return;
+      if (c.kind === 'file') {
+        const offsets = (this.tailOffsets ??= new TailOffsets(null));
+        const deps = { queue: this.intake, metrics: this.metrics, wake: () => this.runner.wake(), offsets, allowedDirs: this.o.fileCollectorDirs ?? [], logger: this.o.logger, pollMs: this.o.filePollMs };
+        this.listeners.set(c.id, new FileTailer(c, deps).start());
+        return;
+      }
       try {
         const key = c.kind === 'syslog-tls' ? await this.o.vault.get(this.ref(c), 'tlsKey') : undefined;
         this.listeners.set(c.id, await startListener(c, { queue: this.intake, metrics: this.metrics, host: this.host, wake: () => this.runner.wake() }, key));
@@ -207,6 +260,10 @@ export class EventsService {
       const spool = new DiskSpool(this.o.spoolDir, this.o.spoolMaxBytes!);
       this.intake.spool = spool;
       this.runner.spool = spool;
+    }
+    if (!this.tailOffsets) {
+      this.tailOffsets = new TailOffsets(this.o.spoolDir ? path.join(this.o.spoolDir, 'file-offsets') : null);
+      this.tailOffsets.prune(await this.collectors.fileCollectorIds());
     }
     for (const c of await this.collectors.listEnabled()) await this.sync(c);
     // Events spooled before a restart are stored now that their collectors are known again.
@@ -341,6 +398,7 @@ export class EventsService {
       const l = this.listeners.get(id);
       this.listeners.delete(id);
       await l?.close();
+      this.tailOffsets?.remove(id);
     }
     for (const t of tenantIds) this.invalidateEngines(t);
   }

@@ -80,7 +80,7 @@ export class FileTailer implements Listener {
   private next: TailOffset | undefined;
 
   private state: FileTailState = 'waiting';
-  private detail: string | null = null;
+  private detail: string | null = 'opening the file';
   private size: number | null = null;
   private stopped = false;
   private paused = false;
