@@ -150,7 +150,8 @@ async function main() {
   say(`  Simulators: ${Object.entries(sims).filter(([, v]) => v).map(([k]) => k).join(', ')}`);
   for (const n of notes) say(`  note: ${n}`);
   say('  Try: sign in as analyst1 → Alerts → an alert → Observables → Enrich now → select → Respond…;');
-  say('       then sign in as approver → Approvals. Ctrl+C stops everything.');
+  say('       then sign in as approver → Approvals. Globex → a phishing alert → Assets → Training (KASAP)');
+  say('       shows the account\'s courses and Assign KASAP group…; admin → Settings → Users. Ctrl+C stops everything.');
   say(`  Data folder (deleted on exit): ${dataDir}`);
   closers.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 }
@@ -181,7 +182,17 @@ async function startSimulators(caCert: string, tls: Pem) {
     idecoUtm: await start('ideco', 'startIdecoSimulator', { variant: 'utm', tls, users: { admin: 'demo-ideco-pw' } }),
     kasap: await start('kasap', 'startKasapSimulator', { tls }).then(async (s) => {
       s?.addToken?.('demo-kasap-token-0001');
-      for (const email of ['j.smith@globex.example', 'm.jones@globex.example']) s?.addUser?.({ email });
+      // The Globex phishing alerts name j.smith, m.jones and a.kumar: the first two have training to
+      // show in an account's "Training (KASAP)" panel, a.kumar is "not found in KASAP".
+      s?.addUser?.({
+        email: 'j.smith@globex.example', fullName: 'John Smith', groupId: 'grp-beginners',
+        courses: [
+          { courseId: 'c-email', status: 'completed', progress: 100, completedAt: '2026-09-14T09:30:00Z' },
+          { courseId: 'c-passwords', status: 'inProgress', progress: 45 },
+        ],
+        certificates: [{ id: 'cert-js-1', courseId: 'c-email', issuedAt: '2026-09-14T09:30:00Z' }],
+      });
+      s?.addUser?.({ email: 'm.jones@globex.example', fullName: 'Mary Jones', groupId: 'grp-advanced', courses: [{ courseId: 'c-web', status: 'inProgress', progress: 70 }, { courseId: 'c-social', status: 'planned', progress: 0 }] });
       return s;
     }),
     redmine: await start('redmine', 'startRedmineSimulator', {}),
