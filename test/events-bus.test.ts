@@ -6,11 +6,15 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
-import { busTestEnv, consumerInfo, deleteStream, natsUnavailable } from './support/nats.ts';
+import { busTestEnv, consumerInfo, deleteStream, natsServerPath, natsUnavailable } from './support/nats.ts';
+import { freePort } from './support/proxy.ts';
 import { buildApp, type App } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/platform/log/index.ts';
@@ -241,5 +245,46 @@ describe('events bus: a worker killed mid-stream', { skip: natsSkip }, () => {
     // Past another acknowledgement deadline nothing more arrives: no late duplicate.
     await new Promise((r) => setTimeout(r, 2500));
     assert.deepEqual(await eventCounts(t, tenantId), { rows: TOTAL, distinctRaw: TOTAL });
+  });
+});
+
+describe('events bus: NATS down at first, then started', { skip: natsSkip || (natsServerPath ? false : 'nats-server is not installed: apt-get install -y nats-server') }, () => {
+  let t: TestApp;
+  let worker: App;
+  let server: ChildProcess | null = null;
+  let dir: string;
+
+  after(async () => {
+    await worker?.close();
+    await t?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('syslog received while NATS is unreachable waits in the disk spool and is stored once NATS is up', async () => {
+    // A private server on a free port, started only after the events were sent.
+    const port = await freePort();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xdrhub-nats-'));
+    t = await startTestApp('sqlite', { ...busTestEnv(), XDRHUB_EVENTS_BUS: `nats://127.0.0.1:${port}`, XDRHUB_ROLE: 'api' });
+    worker = await workerApp(t);
+    const tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Outage customer' })).body.id;
+    await t.app.services.events.startCollectors();
+    const udp = (await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'udp', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd' })).body.collector;
+    for (let i = 0; i < 20; i++) await sendUdp(udp.listeningPort, sshLine('192.0.2.50', `user${i}`));
+    const spool = path.join(t.testDb.dataDir, 'event-spool');
+    await waitFor(async () => (fs.existsSync(spool) && fs.readdirSync(spool).some((f) => fs.statSync(path.join(spool, f)).size > 0) ? true : undefined), 'the refused batch in the spool', 15_000);
+    assert.equal(t.app.services.events.metrics.of(udp.id).dropped, 0);
+
+    server = spawn(natsServerPath!, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    const stored = await waitFor(async () => {
+      const c = await eventCounts(t, tenantId);
+      return c.rows >= 20 ? c : undefined;
+    }, 'the spooled events stored by the worker', 60_000);
+    assert.deepEqual(stored, { rows: 20, distinctRaw: 20 });
+    await t.app.services.events.idle();
+    assert.deepEqual(fs.readdirSync(spool).filter((f) => f.endsWith('.jsonl')), [], 'the spool is empty once published');
   });
 });

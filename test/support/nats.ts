@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { connect } from 'nats';
 
 /**
@@ -8,6 +9,9 @@ import { connect } from 'nats';
  */
 export const NATS_URL = process.env.XDRHUB_TEST_NATS_URL || 'nats://127.0.0.1:4222';
 const required = process.env.XDRHUB_TEST_NATS === 'required' || !!process.env.CI;
+
+/** Debian's nats-server, for tests that need a server they can start late (apt-get install -y nats-server). */
+export const natsServerPath = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => fs.existsSync(p));
 
 let reachable: Promise<string | null> | undefined;
 

@@ -7,7 +7,7 @@ export class BusMetrics {
   readonly consumed: client.Counter;
   readonly redelivered: client.Counter;
   readonly givenUp: client.Counter;
-  /** Events in the stream not yet delivered to any worker plus those delivered and not yet acknowledged. */
+  /** Events in the stream not yet delivered to any worker (from the last delivered message's info). */
   readonly pending: client.Gauge;
 
   constructor(registry: client.Registry) {
@@ -16,6 +16,6 @@ export class BusMetrics {
     this.consumed = new client.Counter({ name: 'xdrhub_events_bus_consumed_total', help: 'Raw events this worker stored and acknowledged', registers });
     this.redelivered = new client.Counter({ name: 'xdrhub_events_bus_redelivered_total', help: 'Raw events this worker received again (a worker crashed or a batch failed before the acknowledgement)', registers });
     this.givenUp = new client.Counter({ name: 'xdrhub_events_bus_given_up_total', help: 'Raw events terminated without storage: not a valid event, or still failing at the last allowed delivery', registers });
-    this.pending = new client.Gauge({ name: 'xdrhub_events_bus_pending', help: 'Consumer lag: events in the stream waiting for a worker or for their acknowledgement', registers });
+    this.pending = new client.Gauge({ name: 'xdrhub_events_bus_pending', help: 'Consumer lag: events in the stream not yet delivered to a worker, as of the last delivery to this worker', registers });
   }
 }
