@@ -220,6 +220,9 @@ export class FileTailer implements Listener {
         fh = old.fh;
         id = saved.inode;
         start = Math.min(saved.offset, old.size);
+      } else if (saved.offset > 0) {
+        // Renamed away beyond our reach (another directory, compressed, deleted): its unread tail is lost.
+        this.deps.logger?.warn({ collectorId: this.c.id, path: this.file }, 'file collector: the file was rotated while stopped and the old one is gone; reading the new one from its start');
       }
     } else if (!saved) {
       start = this.c.file!.startAt === 'beginning' ? 0 : st.size;
