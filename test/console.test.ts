@@ -38,7 +38,8 @@ describe('web console', { skip, timeout: 120_000 }, () => {
   async function open(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: CI runs two test files at once on two cores, and Mantine animates panels open.
+    page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
