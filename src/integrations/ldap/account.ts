@@ -217,11 +217,39 @@ export async function resetPassword(ctx: Ctx, target: ActionTarget, params: Rese
   });
 }
 
-/** Adds or removes the account in a group by the group's member attribute; repeats succeed. */
+/** groupType's GROUP_TYPE_SECURITY_ENABLED bit (MS-ADTS 2.2.12): set on security groups only. */
+export const GROUP_TYPE_SECURITY_ENABLED = 0x80000000;
+
+/**
+ * The group must be an AD security group: a distribution list, or a DN that is not a group at
+ * all (a user, an OU), would take a `member` change or fail obscurely, and grant no access
+ * either way — so a quarantine group mistyped as a mailing list would "succeed" and do nothing.
+ */
+async function mustBeSecurityGroup(s: LdapSession, groupDn: string): Promise<void> {
+  let entry: Record<string, unknown> | undefined;
+  try {
+    [entry] = await search(s, groupDn, '(objectClass=*)', { scope: 'base', attributes: ['objectClass', 'groupType'] });
+  } catch (err) {
+    const code = err instanceof ResultCodeError ? err.code : undefined;
+    if (code === 32) throw new OutboundError('notFound', `no group ${groupDn} on ${s.dc.label}: check the group DN`);
+    throw operationError(err, `reading the group ${groupDn}`, s.dc.label);
+  }
+  if (!entry) throw new OutboundError('notFound', `no group ${groupDn} on ${s.dc.label}: check the group DN`);
+  if (!many(entry.objectClass).some((c) => c.toLowerCase() === 'group')) {
+    throw new OutboundError('invalid', `${groupDn} is not a group: give the DN of a security group`);
+  }
+  const groupType = Number(one(entry.groupType) ?? 0);
+  if ((groupType & GROUP_TYPE_SECURITY_ENABLED) === 0) {
+    throw new OutboundError('invalid', `${groupDn} is a distribution group, which grants no access: give the DN of a security group`);
+  }
+}
+
+/** Adds or removes the account in a security group by the group's member attribute; repeats succeed. */
 export async function changeGroup(ctx: Ctx, target: ActionTarget, groupDn: string, add: boolean): Promise<ActionResult> {
   const query = queryOf(target);
   return withSession(ctx, async (s) => {
     const found = await mustFind(s, ctx, query);
+    await mustBeSecurityGroup(s, groupDn);
     const name = one(found.entry.sAMAccountName) ?? found.dn;
     const group = cnOf(groupDn);
     const base = { dn: found.dn, sAMAccountName: name, groupDn, domainController: s.dc.label };

@@ -229,6 +229,16 @@ describe('Active Directory connector against a Samba AD DC', { skip }, () => {
     await assert.rejects(run(ldaps, 'addToGroup', 'alice', { groupDn: 'CN=No Such Group,CN=Users,DC=xdr,DC=test' }), /no group .*check the group DN/);
   });
 
+  test('only security groups: a distribution group or a DN that is not a group is refused, membership untouched', async () => {
+    await dc.tool('group', 'add', 'xdr-newsletter', '--group-type=Distribution');
+    const newsletter = `CN=xdr-newsletter,CN=Users,${dc.baseDn}`;
+    await assert.rejects(run(ldaps, 'addToGroup', 'alice', { groupDn: newsletter }), /is a distribution group, which grants no access/);
+    await assert.rejects(run(ldaps, 'removeFromGroup', 'alice', { groupDn: newsletter }), /is a distribution group/);
+    await assert.rejects(run(ldaps, 'addToGroup', 'alice', { groupDn: `CN=bob,CN=Users,${dc.baseDn}` }), /is not a group: give the DN of a security group/);
+    const groups = (await run(ldaps, 'lookup', 'alice')).output!.groups as { name: string }[];
+    assert.ok(!groups.some((g) => g.name === 'xdr-newsletter'), 'alice did not join the distribution group');
+  });
+
   test('an account without rights gets an authorize-stage error in words', async () => {
     const weak = await create('AD (no rights)', { domainControllers: ['localhost'], tlsMode: 'ldaps', caCertificate: dc.caPem, bindAccount: 'alice@xdr.test', baseDn: dc.baseDn, timeoutSeconds: 5 }, users.alice.pw);
     await assert.rejects(run(weak, 'block', 'bob'), (err: any) => err.stage === 'authorize' && /insufficient access rights.*delegate/.test(err.message));
