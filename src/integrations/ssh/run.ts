@@ -92,7 +92,9 @@ export async function runRemoteScript(req: RunRequest): Promise<ScriptOutput> {
 
 function failureMessage(req: RunRequest, result: { exitSignal: string | null; killedByClient: string | null }, output: ScriptOutput): string {
   const tail = output.stderr.trim().slice(-STDERR_TAIL);
-  const said = tail ? `; stderr ends with: ${tail}` : '';
+  // History keeps only the message of a failed run: with verification off, the key we trusted goes in it too.
+  const unverified = output.hostKeySeen ? `; host key NOT verified (${output.host} presented ${output.hostKeySeen.fingerprint})` : '';
+  const said = `${unverified}${tail ? `; stderr ends with: ${tail}` : ''}`;
   if (result.killedByClient === 'aborted') return `the run of ${req.scriptPath} was cancelled and the script was stopped${said}`;
   const ranOut = output.durationMs >= req.timeoutSeconds * 1000 - 50;
   if (result.killedByClient === 'timeout' || (ranOut && (output.exitCode === 124 || output.exitCode === 137))) {

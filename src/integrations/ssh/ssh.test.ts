@@ -120,6 +120,9 @@ describe('ssh connector against a real sshd', { skip: unavailable }, () => {
     assert.deepEqual(r.output?.hostKeySeen, { key: other.hostKeyLine, fingerprint: other.fingerprint });
     const pinned = await runScript(ctxFor(s), { scriptPath: '/bin/echo', args: ['x'] });
     assert.equal(pinned.output?.hostKeySeen, undefined);
+    // A failed run's history entry is its message: the key seen is in it too.
+    await assert.rejects(runScript(ctxFor(other, { verifyHostKey: false, hostKey: undefined }), { scriptPath: '/bin/false' }), (err: any) => err.message.includes(`host key NOT verified (127.0.0.1:${other.port} presented ${other.fingerprint})`));
+    await assert.rejects(runScript(ctxFor(s), { scriptPath: '/bin/false' }), (err: any) => /exited with code 1$/.test(err.message));
   });
 
   test('hostile arguments and environment arrive byte-exact and execute nothing', async () => {
