@@ -111,6 +111,10 @@ describe('kata connector', () => {
     const pinned = await t.call('POST', `/api/v1/tenants/${tenantId}/integrations/check`, { type: 'kata', instanceId: id, config: { ...(await instance()).config, serverFingerprint: 'AB'.repeat(32) } });
     assert.deepEqual([pinned.body.details.status, pinned.body.details.tlsReason], ['tlsFailure', 'pinMismatch']);
     assert.match(pinned.body.message, /pinned fingerprint/);
+    // The Central Node refuses our certificate (here: one not meant for TLS client authentication).
+    const serverOnly = await ca.issue({ cn: 'not-a-client', client: false });
+    const refused = await t.call('POST', `/api/v1/tenants/${tenantId}/integrations/check`, { type: 'kata', instanceId: id, config: { ...(await instance()).config, certificatePem: serverOnly.cert }, secrets: { privateKey: serverOnly.key } });
+    assert.deepEqual([refused.body.ok, refused.body.stage, refused.body.details.status, refused.body.details.reason], [false, 'tls', 'tlsFailure', 'clientCertificateRefused'], JSON.stringify(refused.body));
   });
 
   test('network isolation on and off, with each undo', async () => {
