@@ -38,6 +38,7 @@ import { ticketingMigrations } from './ticketing/migrations.ts';
 import { RedmineSync } from './ticketing/redmine-sync.ts';
 import { responseMigrations } from './response/migrations.ts';
 import { EnrichmentService, enrichmentMigrations } from './enrichment/index.ts';
+import { AutoEnrichment } from './enrichment/auto.ts';
 import { ResponseService } from './response/response.ts';
 import { registerResponseRoutes } from './response/routes.ts';
 import { registerConsole } from './console/index.ts';
@@ -64,6 +65,7 @@ export interface Services {
   alerts: AlertsService;
   response: ResponseService;
   enrichment: EnrichmentService;
+  autoEnrichment: AutoEnrichment;
   jq: Jq;
   playbooks: PlaybooksService;
   runs: RunsService;
@@ -112,6 +114,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const alerts = new AlertsService({ database, audit });
   const response = new ResponseService({ database, audit, jobs, integrations, alerts, vault, leaseMs: config.jobLeaseMs, publicUrl: config.publicUrl });
   const enrichment = new EnrichmentService({ database, integrations, logger });
+  const autoEnrichment = new AutoEnrichment({ alerts, enrichment, jobs, logger });
+  autoEnrichment.attach();
   const jq = new Jq();
   const playbooks = new PlaybooksService({ database, audit, tenants, jq });
   const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, leaseMs: config.jobLeaseMs });
@@ -166,7 +170,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.role !== 'worker') http.addHook('onListen', async () => events.startCollectors());
   await registerConsole(http);
 
-  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, jq, playbooks, runs, triggers, redmineSync, events };
+  const services: Services = { database, vault, audit, jobs, outbound, tenants, access, registry, integrations, alerts, response, enrichment, autoEnrichment, jq, playbooks, runs, triggers, redmineSync, events };
   let workerStarted = false;
   let pruneTimer: NodeJS.Timeout | null = null;
   return {
@@ -193,6 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
     async close() {
       triggers.stop();
+      autoEnrichment.stop();
       if (pruneTimer) clearInterval(pruneTimer);
       await http.close();
       await events.close();

@@ -105,6 +105,8 @@ interface SourceFacts {
   service: KtipService;
   credential: string;
   ttlMs: number;
+  /** The tenant setting "enrich new alerts automatically" (off by default: it spends quota). */
+  autoEnrich: boolean;
 }
 
 type Source = { ctx: ConnectorContext<KtipConfig>; connector: ConnectorType; service: KtipService; credential: string; ttlMs: number };
@@ -257,6 +259,15 @@ export class EnrichmentService {
     });
   }
 
+  /**
+   * Whether new alerts of the tenant are enriched automatically: its enabled ktip integration,
+   * with a token, has `autoEnrichNewAlerts` on. Cheap: read from the per-instance facts.
+   */
+  async autoEnrichEnabled(tenantId: string): Promise<boolean> {
+    const found = await this.source(tenantId);
+    return !('notConfigured' in found) && found.autoEnrich;
+  }
+
   /** Tenant purge: the tenant's cache rows go with it (usage and quota are per credential). */
   async purgeTenants(tenantIds: string[], trx?: Transaction<any>): Promise<void> {
     await this.store.purgeTenants(tenantIds, trx);
@@ -281,7 +292,7 @@ export class EnrichmentService {
         const config = ctx.config as KtipConfig;
         const token = (ctx.secrets as { token?: string }).token;
         if (!token || !connector.enrich) return { notConfigured: NO_TOKEN };
-        return { instanceId: instance.id, updatedAt: instance.updatedAt, service: config.service, credential: credentialFingerprint(token), ttlMs: cacheTtlMs(config.cacheTtl) };
+        return { instanceId: instance.id, updatedAt: instance.updatedAt, service: config.service, credential: credentialFingerprint(token), ttlMs: cacheTtlMs(config.cacheTtl), autoEnrich: config.autoEnrichNewAlerts === true };
       },
       signal,
     );

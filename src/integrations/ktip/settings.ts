@@ -41,6 +41,11 @@ export const ktipConfigSchema = Type.Object(
     ),
     timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 20, title: 'Timeout, seconds', description: 'Per request attempt' }),
     proxy: Type.Boolean({ default: false, title: 'Use the installation proxy', description: 'Root tenant only' }),
+    autoEnrichNewAlerts: Type.Boolean({
+      default: false,
+      title: 'Enrich new alerts automatically',
+      description: "Look up every enrichable observable of each new alert of this tenant (spends quota on values not in the cache)",
+    }),
   },
   { additionalProperties: false },
 );
