@@ -129,6 +129,53 @@ for (const d of await dialectsUnderTest()) {
       assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts`, { alertIds: [ids[0]] })).status, 409);
     });
 
+    test('an assignee must be an active user who can read the alerts of the tenant', async () => {
+      const id = (await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(200))).body.id;
+      const inc = (await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Assignees', severity: 'low' })).body.id;
+      const analyst = await t.userWithRole('tier2', tenantId);
+      const stranger = await t.userWithRole('tier2', otherId);
+      const adminOnly = await t.userWithRole('socAdmin', tenantId); // SOC admins do not read alerts (SPEC.md §1)
+      const refused = [crypto.randomUUID(), stranger.userId, adminOnly.userId];
+      for (const [kind, itemId] of [['alerts', id], ['incidents', inc]]) {
+        for (const assigneeId of refused) {
+          const res = await t.call('PATCH', `/api/v1/tenants/${tenantId}/${kind}/${itemId}`, { assigneeId });
+          assert.equal(res.status, 400, `${kind} ← ${assigneeId}`);
+          assert.equal(res.body.error.details.field, 'body.assigneeId');
+        }
+        const ok = await t.call('PATCH', `/api/v1/tenants/${tenantId}/${kind}/${itemId}`, { assigneeId: analyst.userId });
+        assert.equal(ok.status, 200, JSON.stringify(ok.body));
+        assert.equal(ok.body.assigneeId, analyst.userId);
+        assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/${kind}/${itemId}`, { assigneeId: null })).body.assigneeId, null);
+      }
+      // A disabled user can no longer be given work.
+      assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/users/${analyst.userId}`, { disabled: true })).status, 200);
+      assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${id}`, { assigneeId: analyst.userId })).status, 400);
+    });
+
+    test('filters by status, assignee, time range and incident', async () => {
+      const start = new Date().toISOString();
+      const ids: string[] = [];
+      for (const n of [300, 301, 302]) ids.push((await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(n))).body.id);
+      const me = (await t.userWithRole('tier1', tenantId)).userId;
+      assert.equal((await t.call('PATCH', `/api/v1/tenants/${tenantId}/alerts/${ids[0]}`, { assigneeId: me, status: 'inProgress' })).status, 200);
+      const inc = (await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Filter by incident', severity: 'low', alertIds: [ids[1]] })).body.id;
+      const list = async (query: string) => {
+        const res = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?limit=500&${query}`);
+        assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+        return res.body.items as any[];
+      };
+      assert.deepEqual((await list(`assigneeId=${me}`)).map((a) => a.id), [ids[0]]);
+      const inProgress = await list('status=inProgress');
+      assert.ok(inProgress.some((a) => a.id === ids[0]) && inProgress.every((a) => a.status === 'inProgress'));
+      assert.deepEqual((await list(`incidentId=${inc}`)).map((a) => a.id), [ids[1]]);
+      assert.deepEqual((await list(`status=inIncident&from=${encodeURIComponent(start)}`)).map((a) => a.id), [ids[1]]);
+      assert.deepEqual((await list(`from=${encodeURIComponent(start)}`)).map((a) => a.id).sort(), [...ids].sort());
+      assert.equal((await list(`to=${encodeURIComponent(start)}`)).filter((a) => ids.includes(a.id)).length, 0);
+      const bad = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?status=open`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /^querystring\.status/);
+    });
+
     test('hostile observable values are stored verbatim or refused with 400, never executed', async () => {
       const stored = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(5000, { observables: [{ type: 'filePath', value: '$(reboot)' }, { type: 'userName', value: "'; DROP TABLE alerts; --" }] }));
       assert.equal(stored.status, 201);
@@ -159,8 +206,17 @@ for (const d of await dialectsUnderTest()) {
         ['PATCH', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}`, { title: 'y' }],
         ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/alerts`, { alertIds: [id] }],
         ['POST', `/api/v1/tenants/${otherId}/incidents`, { title: 'steal', severity: 'low', alertIds: [id] }],
+        ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/comments`, { text: 'x' }],
+        ['DELETE', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/alerts/${id}`],
+        ['POST', `/api/v1/tenants/${otherId}/alerts/${id}/enrich`, {}],
+        ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/enrich`, {}],
+        ['POST', `/api/v1/tenants/${otherId}/response/launches`, { instanceId: crypto.randomUUID(), action: 'x', alertId: id, targets: [{ kind: 'alert', value: id }] }],
       ];
       for (const [method, url, body] of calls) assert.equal((await t.call(method, url, body)).status, 404, `${method} ${url}`);
+      // Nor can the other tenant pull this alert into an incident of its own.
+      const theirs = await t.call('POST', `/api/v1/tenants/${otherId}/incidents`, { title: 'theirs', severity: 'low' });
+      assert.equal((await t.call('POST', `/api/v1/tenants/${otherId}/incidents/${theirs.body.id}/alerts`, { alertIds: [id] })).status, 404);
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${id}`)).body.incidentId, null);
       const otherAnalyst = await t.userWithRole('tier1', otherId);
       assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${id}`, undefined, otherAnalyst.token)).status, 404);
       assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/alerts`, undefined, otherAnalyst.token)).status, 404);

@@ -157,6 +157,16 @@ export class AccessService {
     return tenant;
   }
 
+  /**
+   * Whether a user (not the caller) is active and holds `permission` on `tenant`, directly or
+   * through an ancestor — e.g. whether an alert may be assigned to them.
+   */
+  async userCan(userId: string, permission: Permission, tenant: Tenant): Promise<boolean> {
+    if (!(await this.activeUser(userId))) return false;
+    const lineage = new Set(pathIds(tenant));
+    return (await this.assignmentsOf(userId)).some((a) => lineage.has(a.tenantId) && roleGrants(a.role, permission));
+  }
+
   /** Tops of the tenant subtrees the principal can see. */
   visibleTops(principal: Principal): string[] {
     return [...new Set(principal.assignments.map((a) => a.tenantId))];

@@ -11,6 +11,10 @@ declare module 'fastify' {
     /** The permission the route needs on the tenant named by its :tenantId parameter. */
     permission?: Permission;
   }
+  interface FastifyInstance {
+    /** The access service, for routes that check someone else's roles (e.g. an alert's assignee). */
+    access: AccessService;
+  }
   interface FastifyRequest {
     principal: Principal;
     /** The tenant of :tenantId, resolved and authorized before validation and the handler. */
@@ -27,6 +31,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * before the body is even parsed. Handlers never see a request that failed this.
  */
 export function registerAuthHook(app: HttpServer, access: AccessService): void {
+  app.decorate('access', access);
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('tenant', null as unknown as Tenant);
   app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {

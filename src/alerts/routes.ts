@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import type { HttpServer } from '../platform/http/server.ts';
 import { errorResponses } from '../platform/http/server.ts';
 import { iso } from '../platform/ids.ts';
-import { actorOf } from '../access/access.ts';
+import { actorOf, type AccessService } from '../access/access.ts';
+import { invalidField } from '../platform/errors.ts';
 import type { TenantsService, Tenant } from '../tenants/tenants.ts';
 import type { AlertsService } from './alerts.ts';
 import type { Alert, AlertDetails, AlertInput, AlertStatus, Comment, Incident, IncidentStatus, Observable, Severity } from './types.ts';
@@ -25,7 +26,18 @@ async function scope(tenants: TenantsService, tenant: Tenant, subtree: boolean |
   return subtree ? (await tenants.subtree(tenant.id)).map((t) => t.id) : [tenant.id];
 }
 
+/**
+ * An assignee must be an active user who can see the item's alerts (alerts.read on its tenant,
+ * directly or through an ancestor): not a deleted or disabled account, nor someone of another tenant.
+ */
+async function checkAssignee(access: AccessService, tenant: Tenant, assigneeId: string | null | undefined): Promise<void> {
+  if (!assigneeId) return;
+  if (!(await access.userCan(assigneeId, 'alerts.read', tenant))) throw invalidField('body.assigneeId', "is not an active user who can read this tenant's alerts");
+}
+
 export function registerAlertRoutes(app: HttpServer, alerts: AlertsService, tenants: TenantsService): void {
+  // Decorated by registerAuthHook, which runs first.
+  const access = () => app.access;
   const read = { permission: 'alerts.read' as const };
   const write = { permission: 'alerts.write' as const };
 
@@ -106,7 +118,10 @@ export function registerAlertRoutes(app: HttpServer, alerts: AlertsService, tena
       config: write,
       schema: { tags: ['alerts'], summary: 'Assign, change status/resolution/severity, set external reference or additional data (closed alerts are read-only)', params: ItemParams, body: AlertPatchSchema, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) } },
     },
-    async (request) => alertView(await alerts.update(request.tenant.id, request.params.id, request.body, actorOf(request.principal))),
+    async (request) => {
+      await checkAssignee(access(), request.tenant, request.body.assigneeId);
+      return alertView(await alerts.update(request.tenant.id, request.params.id, request.body, actorOf(request.principal)));
+    },
   );
 
   for (const kind of ['alerts', 'incidents'] as const) {
@@ -150,7 +165,10 @@ export function registerAlertRoutes(app: HttpServer, alerts: AlertsService, tena
   app.patch(
     '/api/v1/tenants/:tenantId/incidents/:id',
     { config: write, schema: { tags: ['incidents'], summary: 'Update an incident (closed incidents are read-only)', params: ItemParams, body: IncidentPatchSchema, response: { 200: Any, ...errorResponses(400, 401, 403, 404, 409) } } },
-    async (request) => incidentView(await alerts.updateIncident(request.tenant.id, request.params.id, request.body, actorOf(request.principal))),
+    async (request) => {
+      await checkAssignee(access(), request.tenant, request.body.assigneeId);
+      return incidentView(await alerts.updateIncident(request.tenant.id, request.params.id, request.body, actorOf(request.principal)));
+    },
   );
 
   app.post(
