@@ -29,6 +29,7 @@ for (const d of await dialectsUnderTest()) {
     let alertId: string;
     let ipObservableId: string;
     let hostAssetId: string;
+    let cancelledWhileQueued: string;
 
     before(async () => {
       t = await startTestApp(d.dialect, { XDRHUB_JOB_LEASE_MS: '1500', XDRHUB_JOB_POLL_MS: '50' });
@@ -63,6 +64,24 @@ for (const d of await dialectsUnderTest()) {
       const add = res.body.items.find((i: any) => i.action === 'addToBlocklist');
       assert.equal(add.undo, 'removeFromBlocklist');
       assert.ok(add.targetKinds.includes('observable:ip'));
+    });
+
+    // Runs before any worker is started in this process, so the entry stays queued until cancelled.
+    test('cancel while queued: the job then does nothing', async () => {
+      const before = hook.seen.length;
+      const a = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', targets: [{ kind: 'observable:ip', value: '192.0.2.99' }] });
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      const id = a.body.actions[0].id;
+      assert.equal(a.body.actions[0].status, 'queued');
+      const observer = await t.userWithRole('observer', tenantId);
+      assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${id}/cancel`, undefined, observer.token)).status, 403);
+      const cancelled = await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${id}/cancel`);
+      assert.equal(cancelled.status, 200);
+      assert.equal(cancelled.body.status, 'cancelled');
+      assert.ok(cancelled.body.finishedAt);
+      assert.equal(hook.seen.length, before);
+      // Its job is still queued: the history test below checks, once workers have run, that it did nothing.
+      cancelledWhileQueued = id;
     });
 
     test('a worker killed with SIGKILL mid-action does not repeat the side effect', async () => {
@@ -179,6 +198,47 @@ for (const d of await dialectsUnderTest()) {
       assert.ok(!JSON.stringify(await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${launch.body.actions[0].id}`)).includes(canary));
       await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${launch.body.actions[0].id}/cancel`);
       assert.deepEqual(await t.app.services.vault.getAll({ tenantId, ownerKind: 'response_action', ownerId: launch.body.actions[0].id }), {}, 'a cancelled action leaves no secret behind');
+    });
+
+    test('history filters by incident, launcher, status, action and time, and pages by cursor', async () => {
+      const start = new Date().toISOString();
+      const analyst = await t.userWithRole('tier2', tenantId);
+      const inc = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Response history', severity: 'medium' });
+      const a = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', incidentId: inc.body.id, targets: [{ kind: 'observable:ip', value: '192.0.2.60' }, { kind: 'observable:ip', value: '192.0.2.61' }] }, analyst.token);
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      for (const e of a.body.actions) await waitForStatus(t, tenantId, e.id, FINAL);
+      const mine = a.body.actions.map((e: any) => e.id).sort();
+      const history = async (query: string) => {
+        const res = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?limit=500&${query}`);
+        assert.equal(res.status, 200, `${query}: ${JSON.stringify(res.body)}`);
+        return res.body.items as any[];
+      };
+      assert.deepEqual((await history(`incidentId=${inc.body.id}`)).map((e) => e.id).sort(), mine);
+      const byLauncher = await history(`launcherId=${analyst.userId}`);
+      assert.deepEqual(byLauncher.map((e) => e.id).sort(), mine);
+      assert.ok(byLauncher.every((e) => e.launcher.id === analyst.userId), JSON.stringify(byLauncher[0]?.launcher));
+      assert.deepEqual((await history(`from=${encodeURIComponent(start)}`)).map((e) => e.id).sort(), mine);
+      assert.equal((await history(`to=${encodeURIComponent(start)}`)).filter((e) => mine.includes(e.id)).length, 0);
+      const cancelled = await history('status=cancelled,rejected');
+      assert.ok(cancelled.length >= 2 && cancelled.every((e) => ['cancelled', 'rejected'].includes(e.status)));
+      const undos = await history('action=removeFromBlocklist');
+      assert.ok(undos.length >= 1 && undos.every((e) => e.action === 'removeFromBlocklist'));
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?status=done`)).status, 400);
+      const all = (await history('')).map((e) => e.id);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: any = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        paged.push(...res.body.items.map((e: any) => e.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      assert.deepEqual(paged, all);
+
+      // The job of the entry cancelled while queued has run by now and left it alone.
+      const job = (await t.app.services.jobs.list({ kind: 'response.execute' })).items.find((j) => (j.payload as { id: string }).id === cancelledWhileQueued)!;
+      assert.equal((await t.app.services.jobs.waitFor(job.id, 20_000)).status, 'succeeded');
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${cancelledWhileQueued}`)).body.status, 'cancelled');
+      assert.ok(!hook.seen.some((r) => r.body?.includes('192.0.2.99')), 'a cancelled action makes no call');
     });
 
     test('bad launches are refused before anything is queued', async () => {
