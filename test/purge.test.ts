@@ -25,6 +25,18 @@ for (const d of await dialectsUnderTest()) {
         const res = await t.call('POST', `/api/v1/tenants/${id}/integrations`, { type: 'webhook', name: 'hook', config: { url: 'https://h.example.test/' }, secrets: { headerValue: `secret-of-${id}` } });
         assert.equal(res.status, 201);
       }
+      // Alerts, incidents, comments and response history with a vault-held parameter in the subtree too.
+      const alert = await t.call('POST', `/api/v1/tenants/${leaf.body.id}/alerts`, {
+        title: 'Doomed alert', severity: 'high', source: 'purge-test', sourceId: 'p-1', rules: ['R-doomed'],
+        observables: [{ type: 'ip', value: '198.51.100.77' }], assets: [{ kind: 'account', login: 'doomed-user', role: 'victim' }], events: [{ doomed: true }],
+      });
+      assert.equal(alert.status, 201, JSON.stringify(alert.body));
+      assert.equal((await t.call('POST', `/api/v1/tenants/${leaf.body.id}/alerts/${alert.body.id}/comments`, { text: 'doomed comment' })).status, 201);
+      assert.equal((await t.call('POST', `/api/v1/tenants/${leaf.body.id}/incidents`, { title: 'Doomed incident', severity: 'low', alertIds: [alert.body.id] })).status, 201);
+      const ad = await t.call('POST', `/api/v1/tenants/${leaf.body.id}/integrations`, { type: 'ldap', name: 'AD', config: { domainControllers: ['ldaps://127.0.0.1:1'], tlsMode: 'ldaps', baseDn: 'DC=x,DC=test', bindAccount: 'a@x.test' }, secrets: { bindPassword: 'x' } });
+      assert.equal(ad.status, 201, JSON.stringify(ad.body));
+      const pending = await t.call('POST', `/api/v1/tenants/${leaf.body.id}/response/launches`, { instanceId: ad.body.id, action: 'resetPassword', params: { password: 'Pending-Reset-Pass-1!' }, targets: [{ kind: 'account', value: 'doomed-user' }], approval: { required: true } });
+      assert.equal(pending.status, 201, JSON.stringify(pending.body));
       const analyst = await t.userWithRole('tier1', mid.body.id);
       assert.equal((await t.call('GET', `/api/v1/tenants/${mid.body.id}`, undefined, analyst.token)).status, 200);
 
