@@ -178,9 +178,13 @@ for (const variant of ['ngfw', 'utm'] as const) {
     test('hostile values: a 10 KB URL and CRLF are refused before any call; JSON metacharacters travel as data', async () => {
       const before = sim.requests.length;
       await assert.rejects(run('blockUrl', { kind: 'observable:url', value: `https://a.example/${'x'.repeat(10_240)}` }), /at most 2048/);
-      await assert.rejects(run('blockUrl', { kind: 'observable:url', value: 'https://a.example/x\r\nSet-Cookie: a=b' }), /control characters/);
-      await assert.rejects(run('blockDomain', { kind: 'observable:domain', value: 'a.example\r\nb' }), /not a domain name/);
+      await assert.rejects(run('blockUrl', { kind: 'observable:url', value: 'https://a.example/x\r\nSet-Cookie: a=b' }), /URL contains a line break/);
+      await assert.rejects(run('blockDomain', { kind: 'observable:domain', value: 'a.example\r\nb' }), /domain name contains a line break/);
       await assert.rejects(run('blockUrl', { kind: 'observable:url', value: 'javascript:alert(1)' }), /not an http\(s\) URL/);
+      // Trailing line breaks too: refused, not trimmed into a different value.
+      await assert.rejects(run('blockUrl', { kind: 'observable:url', value: 'https://a.example/x\r\n' }), /URL contains a line break/);
+      await assert.rejects(run('blockIp', { kind: 'observable:ip', value: '203.0.113.77\n' }), /IP address contains a line break/);
+      await assert.rejects(run('blockDomain', { kind: 'observable:domain', value: 'a.example\r' }), /domain name contains a line break/);
       assert.equal(sim.requests.length, before, 'nothing reached the firewall');
       const meta = 'https://a.example/p"},{"urls":["*"]}\\\'$(x)';
       const res = await run('blockUrl', { kind: 'observable:url', value: meta });

@@ -14,8 +14,17 @@ export class InvalidValue extends Error {
   override name = 'InvalidValue';
 }
 
+/**
+ * A CR or LF anywhere, trailing ones included, is refused before trimming: a value that ends in a
+ * line break is an injection attempt or a paste of something else, not an address to block.
+ */
+function refuseLineBreaks(raw: string, what: string): void {
+  if (/[\r\n]/.test(raw)) throw new InvalidValue(`the ${what} contains a line break (CR or LF): it is refused rather than altered`);
+}
+
 /** IPv4 (dotted quad only) or IPv6, in canonical form (v4-mapped v6 becomes v4). */
 export function normalizeIp(raw: string): string {
+  refuseLineBreaks(raw, 'IP address');
   const v = raw.trim();
   if (!v || v.length > 45 || CONTROL_OR_SPACE.test(v)) throw new InvalidValue(`"${printable(v)}" is not an IP address`);
   if (ipaddr.IPv4.isValidFourPartDecimal(v)) return ipaddr.IPv4.parse(v).toString();
@@ -31,6 +40,7 @@ export function normalizeIp(raw: string): string {
  * path and query exactly as given (JSON or shell metacharacters included: they travel as data).
  */
 export function normalizeUrl(raw: string): string {
+  refuseLineBreaks(raw, 'URL');
   const v = raw.trim();
   if (v.length > URL_MAX) throw new InvalidValue(`the URL is ${v.length} characters long; at most ${URL_MAX} are accepted`);
   if (CONTROL_OR_SPACE.test(v)) throw new InvalidValue('the URL contains spaces or control characters (CR, LF, …): it is refused rather than altered');
@@ -50,6 +60,7 @@ export function normalizeUrl(raw: string): string {
 
 /** A DNS name (IDN becomes punycode), lower case, without a trailing dot. */
 export function normalizeDomain(raw: string): string {
+  refuseLineBreaks(raw, 'domain name');
   const v = raw.trim().replace(/\.$/, '');
   if (!v || v.length > 253 || CONTROL_OR_SPACE.test(v) || /[/?#@:\\]/.test(v)) throw new InvalidValue(`"${printable(v)}" is not a domain name`);
   let host: string;
