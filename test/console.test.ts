@@ -311,4 +311,36 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     assert.equal(await second.getByRole('link', { name: 'Settings → Users' }).count(), 0, 'not a link for her');
     assert.deepEqual(problems, [], 'no console errors');
   });
+
+  test('incidents: the list sorts (newest first, most severe first, oldest first) and filters', async () => {
+    problems.length = 0;
+    const tenant = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Incident sorting' })).body.id as string;
+    // Created in this order: the critical one is older, the low one newer.
+    for (const [title, severity] of [['Older critical incident', 'critical'], ['Newer low incident', 'low']]) {
+      const res = await t.call('POST', `/api/v1/tenants/${tenant}/incidents`, { title, severity });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const page = await open();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${base}/t/${tenant}/incidents`);
+    const table = page.getByRole('table', { name: 'Incidents' });
+    const firstTitle = () => table.getByRole('row').nth(1).getByRole('link').innerText();
+    await table.getByText('Newer low incident').waitFor();
+    assert.equal(await firstTitle(), 'Newer low incident', 'newest first by default');
+    const choose = async (label: string, first: string) => {
+      await page.getByRole('combobox', { name: 'Sort' }).click();
+      await page.getByRole('option', { name: label }).click();
+      await table.getByRole('row').nth(1).getByRole('link', { name: first, exact: true }).waitFor();
+    };
+    await choose('Most severe first', 'Older critical incident');
+    await choose('Oldest first', 'Older critical incident');
+    await choose('Newest first', 'Newer low incident');
+    await shot(page, '18-incidents');
+    // A filter with no match says what to do next.
+    await page.getByRole('combobox', { name: 'Severity' }).click();
+    await page.getByRole('option', { name: 'medium' }).click();
+    await page.getByText('No incidents').waitFor();
+    assert.deepEqual(problems, [], 'no console errors');
+  });
 });

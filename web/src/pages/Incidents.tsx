@@ -14,12 +14,20 @@ export interface Incident { id: string; shortId: string; tenantId: string; title
 interface IncidentDetails extends Incident { alerts: Alert[]; comments: Comment[] }
 
 const STATUSES = [{ value: 'open', label: 'Open' }, { value: 'inProgress', label: 'In progress' }, { value: 'hold', label: 'On hold' }, { value: 'closed', label: 'Closed' }];
+// The API's sort keys for incidents (src/alerts/paging.ts), as the Alerts list offers them.
+const SORTS = [
+  { value: '-createdAt', label: 'Newest first' },
+  { value: 'createdAt', label: 'Oldest first' },
+  { value: '-severity', label: 'Most severe first' },
+  { value: '-updatedAt', label: 'Recently updated' },
+];
 
 export function IncidentsPage() {
   const tenantId = useTenantId();
   const [status, setStatus] = useState<string | null>(null);
   const [severity, setSeverity] = useState<string | null>(null);
-  const filters = { status: status ?? '', severity: severity ?? '' };
+  const [sort, setSort] = useState('-createdAt');
+  const filters = { status: status ?? '', severity: severity ?? '', sort };
   const pager = useCursor(JSON.stringify([tenantId, filters]));
   const list = useQuery({ queryKey: ['incidents', tenantId, filters, pager.cursor], queryFn: () => api.get<Page<Incident>>(`/tenants/${tenantId}/incidents${qs({ ...filters, subtree: true, limit: 25, cursor: pager.cursor })}`), placeholderData: (p) => p });
   return (
@@ -28,6 +36,7 @@ export function IncidentsPage() {
       <Group align="end">
         <Select label="Status" placeholder="Any" clearable data={STATUSES} value={status} onChange={setStatus} w={180} />
         <Select label="Severity" placeholder="Any" clearable data={['critical', 'high', 'medium', 'low']} value={severity} onChange={setSeverity} w={160} />
+        <Select label="Sort" data={SORTS} value={sort} onChange={(v) => setSort(v ?? '-createdAt')} allowDeselect={false} w={180} />
       </Group>
       {list.isLoading ? <Loading what="incidents" /> : list.error ? <Failed what="incidents" error={list.error} retry={() => list.refetch()} /> : !list.data?.items.length ? (
         <Empty title="No incidents" hint="Open an alert and choose “Link to incident…” to start one from related alerts." />
