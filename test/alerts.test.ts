@@ -210,6 +210,8 @@ for (const d of await dialectsUnderTest()) {
         ['DELETE', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/alerts/${id}`],
         ['POST', `/api/v1/tenants/${otherId}/alerts/${id}/enrich`, {}],
         ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/enrich`, {}],
+        ['POST', `/api/v1/tenants/${otherId}/alerts/${id}/refresh-status`, {}],
+        ['POST', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}/refresh-status`, {}],
         ['POST', `/api/v1/tenants/${otherId}/response/launches`, { instanceId: crypto.randomUUID(), action: 'x', alertId: id, targets: [{ kind: 'alert', value: id }] }],
       ];
       for (const [method, url, body] of calls) assert.equal((await t.call(method, url, body)).status, 404, `${method} ${url}`);

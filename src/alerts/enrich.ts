@@ -13,7 +13,24 @@ export async function enrichAndRecord(
   observables: { type: string; value: string }[],
   options: { force?: boolean; signal?: AbortSignal } = {},
 ): Promise<ObservableEnrichment[]> {
-  const results = await enrichment.enrich(tenantId, observables, options);
+  return record(alerts, tenantId, await enrichment.enrich(tenantId, observables, options));
+}
+
+/**
+ * TIP Premium's quota-free reputation refresh of the Status update column, recorded like
+ * enrichment results. Other services answer `notConfigured` per observable, saying why.
+ */
+export async function refreshStatusAndRecord(
+  alerts: AlertsService,
+  enrichment: EnrichmentService,
+  tenantId: string,
+  observables: { type: string; value: string }[],
+  options: { signal?: AbortSignal } = {},
+): Promise<ObservableEnrichment[]> {
+  return record(alerts, tenantId, await enrichment.refreshStatus(tenantId, observables, options));
+}
+
+async function record(alerts: AlertsService, tenantId: string, results: ObservableEnrichment[]): Promise<ObservableEnrichment[]> {
   const at = Date.now();
   const seen = new Set<string>();
   for (const r of results) {

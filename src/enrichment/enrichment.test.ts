@@ -240,6 +240,39 @@ for (const { dialect, skip } of await dialectsUnderTest()) {
       assert.match(no[0].error!.message, /Premium access/);
     });
 
+    test("API: an alert's and an incident's Status update column is refreshed without quota", async () => {
+      const { tenantId } = await tenantWith({ service: 'tipPremium' });
+      const url = 'http://adware.example.com/api-refresh';
+      const created = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, {
+        source: 'test', sourceId: `refresh-${dialect}`, title: 'Adware download', severity: 'low',
+        observables: [{ type: 'url', value: url }, { type: 'hostName', value: 'pc1' }],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const before = await svc.quota(tenantId);
+      const res = await t.call('POST', `/api/v1/tenants/${tenantId}/alerts/${created.body.id}/refresh-status`, {});
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.items.map((x: any) => x.status).sort(), ['notEnrichable', 'ok']);
+      const details = await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${created.body.id}`);
+      const obs = details.body.observables.find((o: any) => o.type === 'url');
+      assert.equal(obs.statusUpdate.zone, 'Yellow');
+      assert.ok(obs.statusUpdateAt, 'the column has its time');
+      assert.equal(obs.enrichment, null, 'the Enrichment column is untouched');
+      const after = await svc.quota(tenantId);
+      assert.equal(after.requestsToday, before.requestsToday, 'no quota spent');
+
+      const inc = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Adware', severity: 'low', alertIds: [created.body.id] });
+      assert.equal(inc.status, 201, JSON.stringify(inc.body));
+      const viaIncident = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/refresh-status`, { observableIds: [obs.id] });
+      assert.deepEqual(viaIncident.body.items.map((x: any) => [x.value, x.status]), [[obs.value, 'ok']]);
+      // General access says why there is nothing to refresh, per observable, with a 200.
+      const { tenantId: general } = await tenantWith({ service: 'tipGeneral' });
+      const other = await t.call('POST', `/api/v1/tenants/${general}/alerts`, { source: 'test', sourceId: `refresh-g-${dialect}`, title: 'x', severity: 'low', observables: [{ type: 'url', value: url }] });
+      const no = await t.call('POST', `/api/v1/tenants/${general}/alerts/${other.body.id}/refresh-status`);
+      assert.equal(no.status, 200, JSON.stringify(no.body));
+      assert.equal(no.status, 200);
+      assert.match(no.body.items[0].error.message, /Premium access/);
+    });
+
     test('secret canary: no token in results, quota reports, errors or logs', async () => {
       const { tenantId } = await tenantWith({ service: 'openTip' }, 'invalid-CANARY-token-5e1d');
       const bad = await svc.enrich(tenantId, [{ type: 'domain', value: 'canary.example' }]);

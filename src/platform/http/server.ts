@@ -41,6 +41,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
+  // A body declared Type.Optional may be left out entirely (`curl -X POST …/approve`): it is then
+  // taken as `{}`, which the schema still checks. (Fastify copies schemas without TypeBox's
+  // non-enumerable '~optional' mark, so it is read here, when the route is added.)
+  app.addHook('onRoute', (route) => {
+    if ((route.schema?.body as { '~optional'?: boolean } | undefined)?.['~optional'] !== true) return;
+    const own = route.preValidation ? [route.preValidation].flat() : [];
+    route.preValidation = [async (request) => void (request.body ??= {}), ...own] as typeof route.preValidation;
+  });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
