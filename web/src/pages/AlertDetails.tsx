@@ -130,29 +130,36 @@ function ObservablesTab({ alert: a }: { alert: AlertDetails }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [launching, setLaunching] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const enrich = useMutation({
-    mutationFn: () => api.post<{ items: { status: string; error?: { message: string } }[] }>(`/tenants/${tenantId}/alerts/${a.id}/enrich`, selected.length ? { observableIds: selected } : {}),
-    onSuccess: (r) => {
+  // "Enrich now" fills the Enrichment column (spends quota unless cached); "Refresh status" asks
+  // TIP Premium for the Status update column only, which spends none.
+  const lookup = useMutation({
+    mutationFn: (path: 'enrich' | 'refresh-status') => api.post<{ items: { status: string; error?: { message: string } }[] }>(`/tenants/${tenantId}/alerts/${a.id}/${path}`, selected.length ? { observableIds: selected } : {}),
+    onSuccess: (r, path) => {
+      const done = path === 'enrich' ? 'enriched' : 'refreshed';
       const failed = r.items.filter((i) => i.status !== 'ok');
-      setNotice(failed.length ? `${r.items.length - failed.length} enriched; ${failed.length} not: ${failed[0].error?.message ?? failed[0].status}` : `${r.items.length} observable(s) enriched.`);
+      setNotice(failed.length ? `${r.items.length - failed.length} ${done}; ${failed.length} not: ${failed[0].error?.message ?? failed[0].status}` : `${r.items.length} observable(s) ${done}.`);
       void qc.invalidateQueries({ queryKey: ['alert', tenantId, a.id] });
     },
   });
+  const run = (path: 'enrich' | 'refresh-status') => { setNotice(null); lookup.mutate(path); };
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
   const chosen = a.observables.filter((o) => selected.includes(o.id));
   if (!a.observables.length) return <Empty title="No observables" hint="This alert came without IPs, domains, hashes or other observables." />;
   return (
     <Stack>
       <Group>
-        <GuardedButton size="sm" reason={perms.why('alerts.read')} loading={enrich.isPending} onClick={() => { setNotice(null); enrich.mutate(); }}>
+        <GuardedButton size="sm" reason={perms.why('response.launch')} loading={lookup.isPending && lookup.variables === 'enrich'} disabled={lookup.isPending} onClick={() => run('enrich')}>
           {selected.length ? `Enrich ${selected.length} selected now` : 'Enrich now'}
+        </GuardedButton>
+        <GuardedButton size="sm" variant="default" reason={perms.why('response.launch')} loading={lookup.isPending && lookup.variables === 'refresh-status'} disabled={lookup.isPending} onClick={() => run('refresh-status')}>
+          Refresh status (TIP Premium)
         </GuardedButton>
         <GuardedButton size="sm" variant="light" reason={perms.why('response.launch') ?? (selected.length ? undefined : 'Select observables first')} onClick={() => setLaunching(true)}>
           Respond to {selected.length || ''} selected…
         </GuardedButton>
         {notice && <Text size="sm" role="status">{notice}</Text>}
       </Group>
-      <ErrorText error={enrich.error} />
+      <ErrorText error={lookup.error} />
       <Table verticalSpacing="xs" aria-label="Observables">
         <Table.Thead>
           <Table.Tr>
