@@ -134,6 +134,13 @@ export interface ConnectorType<CS extends TObject = TObject, SS extends TObject 
   enrich?(ctx: ConnectorContext<Static<CS>, Static<SS>>, observable: { type: string; value: string }): Promise<EnrichAnswer>;
   /** A quota-free reputation refresh (Status update column), where the source has one. */
   statusUpdate?(ctx: ConnectorContext<Static<CS>, Static<SS>>, observable: { type: string; value: string }): Promise<EnrichmentResult | null>;
+  /**
+   * Whether this instance can act on the target (a KATA Central Node that manages the host). With
+   * several instances of the type, a playbook step sends each target to the first instance (by
+   * name) that knows it. `null`: the target is not bound to one instance, so every instance acts
+   * on it — as all do when a type has no `knowsTarget` (a blocklist on each firewall).
+   */
+  knowsTarget?(ctx: ConnectorContext<Static<CS>, Static<SS>>, target: ActionTarget): Promise<boolean | null>;
   /** Side-effect-free probe over exactly the client, credentials and proxy path real runs use. */
   check(ctx: ConnectorContext<Static<CS>, Static<SS>>): Promise<CheckResult>;
   actions: Record<string, ConnectorAction<Static<CS>, Static<SS>, any>>;

@@ -282,6 +282,52 @@ export class IntegrationsService {
   }
 
   /**
+   * Splits targets over instances (in the order given): each target goes to the first instance
+   * whose connector knows it (`knowsTarget`); a target bound to no instance in particular (`null`),
+   * or of a type without `knowsTarget`, goes to every instance. Targets no instance of their type
+   * knows come back with each instance's answer, so the caller can say why; an instance that
+   * cannot be asked (unreachable) counts as not knowing.
+   */
+  async routeTargets(
+    tenantId: string,
+    instances: { id: string; name: string }[],
+    targets: ActionTarget[],
+  ): Promise<{ routes: { instance: { id: string; name: string }; targets: ActionTarget[] }[]; unrouted: { target: ActionTarget; answers: string[] }[] }> {
+    const routes = new Map(instances.map((i) => [i.id, { instance: i, targets: [] as ActionTarget[] }]));
+    const unrouted: { target: ActionTarget; answers: string[] }[] = [];
+    const byType = new Map<string, { id: string; name: string }[]>();
+    for (const i of instances) {
+      const type = (await this.row(tenantId, i.id)).type;
+      byType.set(type, [...(byType.get(type) ?? []), i]);
+    }
+    for (const [typeName, group] of byType) {
+      const type = this.typeOf(typeName);
+      if (!type.knowsTarget || group.length === 1) {
+        for (const i of group) routes.get(i.id)!.targets.push(...targets);
+        continue;
+      }
+      for (const target of targets) {
+        const answers: string[] = [];
+        let owners: { id: string; name: string }[] = [];
+        for (const i of group) {
+          try {
+            const knows = await this.withConnector(tenantId, i.id, (ctx) => type.knowsTarget!(ctx, target));
+            if (knows === null) owners = group;
+            else if (knows) owners = [i];
+            else answers.push(`${i.name}: does not know ${target.value}`);
+          } catch (err) {
+            answers.push(`${i.name}: ${(err as Error).message}`);
+          }
+          if (owners.length) break;
+        }
+        for (const i of owners) routes.get(i.id)!.targets.push(target);
+        if (!owners.length) unrouted.push({ target, answers });
+      }
+    }
+    return { routes: [...routes.values()].filter((r) => r.targets.length > 0), unrouted };
+  }
+
+  /**
    * Runs `fn` with the connector context of an enabled instance (decrypted secrets, the outbound
    * client with its proxy toggle, a signal aborted on disable/delete). For services that call a
    * connector member other than an action, e.g. the enrichment service calling `enrich`.

@@ -6,6 +6,7 @@ import { KataConfigError, kataCall, resolveTrust, type KataContext, type KataTru
 import { generateKataIdentity } from './identity.ts';
 import { addPreventionRule, deletePreventionRule, disableNetworkIsolation, enableNetworkIsolation, runExecutable } from './actions.ts';
 import { kataConfigSchema, kataSecretsSchema, parseHost } from './settings.ts';
+import { knowsHost } from './sensors.ts';
 
 export { generateKataIdentity } from './identity.ts';
 export { importDetects, detectToAlert } from './detects.ts';
@@ -28,6 +29,8 @@ export const kataConnector = defineConnector({
   configSchema: kataConfigSchema,
   secretsSchema: kataSecretsSchema,
   check: checkConnection,
+  // A host belongs to one Central Node; anything else (a prevention rule for all hosts) goes to each.
+  knowsTarget: async (ctx: KataContext, target: ActionTarget) => (target.kind === 'host' ? knowsHost(ctx, await resolveTrust(ctx), target) : null),
   actions: {
     generateIdentity: {
       title: 'Generate identity',

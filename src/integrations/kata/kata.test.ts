@@ -171,6 +171,18 @@ describe('kata connector', () => {
     await run('generateIdentity', { kind: 'none', value: '' }, {}, second);
     await assert.rejects(run('enableNetworkIsolation', HOST, {}, second), /host not known to this KATA/);
     await assert.rejects(run('runExecutable', { kind: 'host', value: '10.1.2.42' }, { path: 'a.exe' }, second), /host 10\.1\.2\.42 not known to this KATA/);
+
+    // With both connections, each host goes to the one that knows it, whatever the order.
+    const integrations = current.services.integrations;
+    const both = [{ id: second, name: 'KATA branch' }, { id, name: 'KATA main' }];
+    const byIp = { kind: 'host' as const, value: '10.1.2.42' };
+    const ghost = { kind: 'host' as const, value: 'ghost-pc' };
+    const rule = { kind: 'observable:md5' as const, value: 'b'.repeat(32) };
+    const { routes, unrouted } = await integrations.routeTargets(tenantId, both, [HOST, byIp, ghost, rule]);
+    const sent = Object.fromEntries(routes.map((r) => [r.instance.name, r.targets.map((x) => x.value)]));
+    assert.deepEqual(sent, { 'KATA branch': [rule.value], 'KATA main': [HOST.value, byIp.value, rule.value] }, 'hosts to the node that knows them, a rule for all hosts to each');
+    assert.deepEqual(unrouted.map((u) => u.target.value), ['ghost-pc']);
+    assert.deepEqual(unrouted[0].answers, ['KATA branch: does not know ghost-pc', 'KATA main: does not know ghost-pc']);
   });
 
   test('IPv6: a Central Node on ::1', async () => {

@@ -39,3 +39,24 @@ async function lookup(ctx: KataContext, trust: KataTrust, query: { ip?: string; 
   if (sensors.length > 1) throw new OutboundError('invalid', `${query.ip ?? query.hostname} matches ${sensors.length} KATA hosts: use the asset's KATA agent id`);
   return sensors[0]?.sensorId ?? null;
 }
+
+/**
+ * Whether this Central Node manages the host: its KATA agent id is among the sensors, or one of
+ * its IPs or its name resolves to exactly one sensor. Read-only; used to route an action to the
+ * connection that knows the host when a tenant has several.
+ */
+export async function knowsHost(ctx: KataContext, trust: KataTrust, target: Pick<ActionTarget, 'value' | 'attributes'>): Promise<boolean> {
+  const agentIds = (target.attributes ?? {}).agentIds as Record<string, unknown> | undefined;
+  if (typeof agentIds?.kata === 'string' && agentIds.kata) {
+    const all = await kataCall<SensorsAnswer>(ctx, trust, { method: 'GET', path: '/sensors' });
+    if ((all.body?.sensors ?? []).some((s) => s.sensorId === agentIds.kata)) return true;
+  }
+  const { agentIds: _ignored, ...rest } = target.attributes ?? {};
+  try {
+    await resolveSensor(ctx, trust, { value: target.value, attributes: rest });
+    return true;
+  } catch (err) {
+    if (err instanceof OutboundError && err.kind === 'notFound') return false;
+    throw err;
+  }
+}
