@@ -183,6 +183,13 @@ for (const d of await dialectsUnderTest()) {
       const original = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}`);
       assert.equal(original.body.undoneBy, undo.body.id);
       assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${b.body.actions[0].id}/undo`, {})).status, 409);
+
+      // Two undo requests at once: one launches, the other is told it was already undone.
+      const c = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId, action: 'addToBlocklist', params: { list: 'undo-twice' }, targets: [{ kind: 'observable:ip', value: '192.0.2.12' }] });
+      await waitForStatus(t, tenantId, c.body.actions[0].id, FINAL);
+      const both = await Promise.all([1, 2, 3].map(() => t.call('POST', `/api/v1/tenants/${tenantId}/response/actions/${c.body.actions[0].id}/undo`)));
+      assert.deepEqual(both.map((r) => r.status).sort(), [201, 409, 409]);
+      assert.equal((await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions?action=removeFromBlocklist&limit=500`)).body.items.filter((e: any) => e.undoOf === c.body.actions[0].id).length, 1);
     });
 
     test('a password given as an action parameter never reaches history, logs or the database in clear', async () => {

@@ -302,14 +302,23 @@ export class ResponseService {
     // A connector that needs more than the original parameters to undo (e.g. the previous
     // group) returns them as output.undoParams.
     const undoParams = (entry.result?.output as { undoParams?: unknown } | undefined)?.undoParams ?? Object.fromEntries(Object.entries(entry.params as Record<string, unknown>).filter(([, v]) => v !== '[secret]'));
-    const launched = await this.launch(
-      tenantId,
-      { instanceId: entry.instanceId, action: prepared.undo, params: undoParams, targets: [entry.target], alertId: entry.alertId ?? undefined, incidentId: entry.incidentId ?? undefined, approval, undoOf: id } as LaunchInput,
-      launcher,
-    );
-    const undo = launched.actions[0];
-    await this.db.updateTable('response_actions').set({ undone_by: undo.id, updated_at: now() }).where('id', '=', id).execute();
-    return undo;
+    // Claim the entry before launching, so two undo requests at once cannot both launch one.
+    const claim = `claim:${newId()}`;
+    const claimed = await this.db.updateTable('response_actions').set({ undone_by: claim, updated_at: now() }).where('id', '=', id).where('undone_by', 'is', null).executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) throw conflict('this action was already undone');
+    try {
+      const launched = await this.launch(
+        tenantId,
+        { instanceId: entry.instanceId, action: prepared.undo, params: undoParams, targets: [entry.target], alertId: entry.alertId ?? undefined, incidentId: entry.incidentId ?? undefined, approval, undoOf: id } as LaunchInput,
+        launcher,
+      );
+      const undo = launched.actions[0];
+      await this.db.updateTable('response_actions').set({ undone_by: undo.id, updated_at: now() }).where('id', '=', id).where('undone_by', '=', claim).execute();
+      return undo;
+    } catch (err) {
+      await this.db.updateTable('response_actions').set({ undone_by: null }).where('id', '=', id).where('undone_by', '=', claim).execute();
+      throw err;
+    }
   }
 
   /** The job: runs the connector once per entry; the effect journal keeps a crash from repeating it. */

@@ -88,7 +88,8 @@ export function toResponseAction(r: ResponseActionRow): ResponseAction {
     result: r.result ? JSON.parse(r.result) : null,
     error: r.error,
     undoOf: r.undo_of,
-    undoneBy: r.undone_by,
+    // 'claim:…' marks an undo being launched (see ResponseService.undo): not an entry id yet.
+    undoneBy: r.undone_by?.startsWith('claim:') ? null : r.undone_by,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     startedAt: num(r.started_at),
