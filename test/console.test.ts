@@ -17,11 +17,12 @@ import { startHttpsRecorder } from './support/https-server.ts';
 import { startKtipSimulator, type KtipSimulator } from '../simulators/ktip/index.ts';
 import { startKasapSimulator, type KasapSimulator } from '../simulators/kasap/index.ts';
 import { createTestCa } from './support/tls.ts';
+import { peerMissing } from './support/peers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = path.join(repo, 'artifacts', 'console');
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium package to run the console tests`;
+const skip = peerMissing(fs.existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing: install Debian's chromium package to run the console tests`) ?? false;
 if (skip) console.log(`# console tests skipped: ${skip}`);
 
 describe('web console', { skip, timeout: 120_000 }, () => {

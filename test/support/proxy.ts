@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { peerMissing } from './peers.ts';
 
 /**
  * Debian's tinyproxy as a real HTTP CONNECT proxy for tests (reference/dependencies.md §2(d)).
@@ -12,6 +13,8 @@ export const tinyproxyPath = ['/usr/bin/tinyproxy', '/usr/sbin/tinyproxy'].find(
 
 /** Shown by tests that skip because tinyproxy is missing. */
 export const tinyproxyMissing = 'tinyproxy is not installed, so the proxy tests are skipped: apt-get install -y --no-install-recommends tinyproxy';
+// Where peers are required (.ci/run), a missing tinyproxy fails the tests that use it.
+peerMissing(tinyproxyPath ? undefined : tinyproxyMissing);
 
 export interface SeenProxyRequest {
   method: string;

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { peerMissing } from './peers.ts';
 
 /**
  * A real Redmine for tests: Debian's redmine 5.0.4 package (sqlite3 instance "default"), started
@@ -45,6 +46,10 @@ export interface RedmineServer {
 
 /** Why real-Redmine tests cannot run here, or undefined when they can. */
 export function redmineUnavailable(): string | undefined {
+  return peerMissing(whyRedmineUnavailable());
+}
+
+function whyRedmineUnavailable(): string | undefined {
   if (!fs.existsSync(RAILS)) return 'Redmine is not installed (apt-get install redmine redmine-sqlite ruby-webrick; see reference/dependencies.md §2(e))';
   if (!hasWebrickGem()) return 'ruby-webrick is not installed (apt-get install ruby-webrick)';
   if (process.getuid?.() !== 0) {

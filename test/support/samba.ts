@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestCa } from './tls.ts';
+import { peerMissing } from './peers.ts';
 
 /**
  * A real Active Directory for tests: Samba's AD domain controller on loopback, LDAP only
@@ -47,6 +48,10 @@ export interface SambaDc {
 
 /** Why Samba tests cannot run here, or undefined when they can. */
 export function sambaUnavailable(): string | undefined {
+  return peerMissing(whySambaUnavailable());
+}
+
+function whySambaUnavailable(): string | undefined {
   if (!fs.existsSync(SAMBA) || !fs.existsSync(SAMBA_TOOL)) {
     return 'Samba AD DC is not installed (apt-get install samba samba-ad-provision samba-dsdb-modules samba-vfs-modules)';
   }

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { peerMissing } from './peers.ts';
 
 /**
  * A real OpenSSH server for tests: Debian's /usr/sbin/sshd on a free loopback port, with a fresh
@@ -49,6 +50,10 @@ export interface SshServer {
 
 /** Why real-sshd tests cannot run here, or undefined when they can. */
 export function sshdUnavailable(): string | undefined {
+  return peerMissing(whySshdUnavailable());
+}
+
+function whySshdUnavailable(): string | undefined {
   if (!fs.existsSync(SSHD)) return 'openssh-server is not installed (apt-get install openssh-server; see reference/dependencies.md §2(a))';
   if (!fs.existsSync('/usr/bin/ssh-keygen')) return 'ssh-keygen is not installed (apt-get install openssh-client)';
   if (process.getuid?.() !== 0) return 'sshd with a test user needs root (to create the user and check its password)';
