@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { dialectsUnderTest } from './support/db.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { startSlowHook } from './support/slow-hook.ts';
+import { startKtipSimulator, type KtipSimulator } from '../simulators/ktip/index.ts';
 
 const FINAL = ['succeeded', 'failed', 'timedOut', 'cancelled', 'rejected'];
 
@@ -25,6 +26,7 @@ for (const d of await dialectsUnderTest()) {
   describe(`playbooks (${d.dialect})`, { skip: d.skip }, () => {
     let t: TestApp;
     let hook: Awaited<ReturnType<typeof startSlowHook>>;
+    let ktip: KtipSimulator;
     let tenantId: string;
     const base = () => `/api/v1/tenants/${tenantId}`;
 
@@ -48,9 +50,23 @@ for (const d of await dialectsUnderTest()) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
     };
 
+    const stepOf = async (tid: string, runId: string, path: string) => (await t.call('GET', `/api/v1/tenants/${tid}/playbook-runs/${runId}`)).body.steps?.find((s: any) => s.path === path);
+    const awaitingApproval = (tid: string, runId: string, path: string) => until(`step ${path} awaiting approval`, async () => {
+      const s = await stepOf(tid, runId, path);
+      return s?.status === 'awaitingApproval' ? s : null;
+    });
+    const stepUrl = (tid: string, runId: string, path: string, decision: string) => `/api/v1/tenants/${tid}/playbook-runs/${runId}/steps/${encodeURIComponent(path)}/${decision}`;
+    const launch = async (playbookId: string, alertId: string, tid = tenantId) => {
+      const res = await t.call('POST', `/api/v1/tenants/${tid}/playbooks/${playbookId}/launch`, { alertId });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const commentsOf = async (alertId: string, tid = tenantId) => (await t.call('GET', `/api/v1/tenants/${tid}/alerts/${alertId}`)).body.comments.map((c: any) => c.text);
+
     before(async () => {
       t = await startTestApp(d.dialect, { XDRHUB_JOB_LEASE_MS: '1500', XDRHUB_JOB_POLL_MS: '50' });
       hook = await startSlowHook(30);
+      ktip = await startKtipSimulator();
       tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Playbook customer' })).body.id;
       await hookIntegration(tenantId);
       await t.app.startWorker();
@@ -58,6 +74,7 @@ for (const d of await dialectsUnderTest()) {
     after(async () => {
       await hook?.close();
       await t?.close();
+      await ktip?.close();
     });
 
     test('invalid input is refused: jq errors are jq’s own, fields are named', async () => {
@@ -286,6 +303,188 @@ for (const d of await dialectsUnderTest()) {
       assert.match(stuck.error, /outcome unknown/);
       const alert = await t.call('GET', `${base()}/alerts/${alertId}`);
       assert.deepEqual(alert.body.comments.map((c: any) => c.text), ['resumed and finished']);
+    });
+    test('approval is refused on branch and split steps, with the field named', async () => {
+      const branch = await t.call('POST', `${base()}/playbooks/validate`, { name: 'b', scope: 'alert', mode: 'manual', steps: [{ id: 'b', kind: 'branch', approval: { required: true }, cases: [{ when: 'true', steps: [block('x', '[]')] }] }] });
+      assert.equal(branch.status, 400);
+      assert.match(branch.body.error.message, /^body\.steps\.0\.approval: is not available on a branch step/);
+      const split = await t.call('POST', `${base()}/playbooks/validate`, { name: 's', scope: 'alert', mode: 'manual', steps: [{ id: 's', kind: 'split', items: '[]', approval: { required: true }, steps: [block('y', '[]')] }] });
+      assert.match(split.body.error.message, /^body\.steps\.0\.approval: is not available on a split step/);
+      const window = await t.call('POST', `${base()}/playbooks/validate`, { name: 'w', scope: 'alert', mode: 'manual', steps: [{ id: 'u', kind: 'updateData', update: {}, approval: { required: true, windowMinutes: 0 } }] });
+      assert.match(window.body.error.message, /^body\.steps\.0\.approval\.windowMinutes:/);
+      const ok = await t.call('POST', `${base()}/playbooks/validate`, { name: 'ok', scope: 'alert', mode: 'manual', steps: [{ id: 'u', kind: 'updateData', update: {}, approval: { required: true } }, { id: 'e', kind: 'enrichment', approval: { required: true, windowMinutes: 30 } }] });
+      assert.deepEqual(ok.body, { valid: true });
+    });
+
+    test('step timeouts: enrichment (slow TIP), update (runaway jq) and split; on-error stop and continue', async () => {
+      // A tenant of its own with a TIP that answers after 2.5 s.
+      const tid = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Timeouts' })).body.id;
+      const tip = await t.call('POST', `/api/v1/tenants/${tid}/integrations`, { type: 'ktip', name: 'OpenTIP', config: { service: 'openTip', baseUrl: ktip.url }, secrets: { token: `pb-timeouts-${d.dialect}-token` } });
+      assert.equal(tip.status, 201, JSON.stringify(tip.body));
+      ktip.setLatency(2500);
+      try {
+        const value = `slow-${d.dialect}.evil.example`;
+        const alertId = await createAlert({ observables: [{ type: 'domain', value }] }, tid);
+
+        const cont = await createPlaybook({ name: 'Slow lookup, continue', mode: 'manual', steps: [{ id: 'look', kind: 'enrichment', timeoutSeconds: 1, onError: 'continue' }, { id: 'after', kind: 'updateData', update: { comment: 'went on after the timeout' } }] }, tid);
+        const r1 = await finalRun(tid, await launch(cont.id, alertId, tid));
+        assert.equal(r1.status, 'succeeded', r1.error);
+        const look = r1.steps.find((s: any) => s.path === 'look');
+        assert.equal(look.status, 'failedContinued');
+        assert.equal(look.error, 'step look exceeded its timeout of 1 s');
+        const took = Date.parse(look.finishedAt) - Date.parse(look.startedAt);
+        assert.ok(took >= 900 && took < 2400, `the step ended at its timeout, not with the lookup (${took} ms)`);
+        assert.deepEqual(await commentsOf(alertId, tid), ['went on after the timeout']);
+
+        const stop = await createPlaybook({ name: 'Slow lookup, stop', mode: 'manual', steps: [{ id: 'look', kind: 'enrichment', timeoutSeconds: 1 }, { id: 'never', kind: 'updateData', update: { comment: 'never' } }] }, tid);
+        const r2 = await finalRun(tid, await launch(stop.id, alertId, tid));
+        assert.equal(r2.status, 'failed');
+        assert.equal(r2.error, 'step look exceeded its timeout of 1 s');
+        assert.deepEqual(r2.steps.map((s: any) => [s.path, s.status]), [['look', 'timedOut']]);
+
+        // The split's timeout bounds the whole split: its running items stop with it.
+        const split = await createPlaybook({
+          name: 'Slow split',
+          mode: 'manual',
+          steps: [
+            { id: 'each', kind: 'split', timeoutSeconds: 1, onError: 'continue', items: '[range(3) | "split-\\(.)-' + d.dialect + '.evil.example"]', concurrency: 3, steps: [{ id: 'one', kind: 'enrichment', observables: '[{type: "domain", value: .item}]' }] },
+            { id: 'after', kind: 'updateData', update: '{comment: "split: \\(.steps.each.error)"}' },
+          ],
+        }, tid);
+        const r3 = await finalRun(tid, await launch(split.id, alertId, tid));
+        assert.equal(r3.status, 'succeeded', r3.error);
+        const each = r3.steps.find((s: any) => s.path === 'each');
+        assert.equal(each.status, 'failedContinued');
+        assert.equal(each.error, 'step each exceeded its timeout of 1 s');
+        const items = r3.steps.filter((s: any) => s.path.startsWith('each['));
+        assert.equal(items.length, 3);
+        for (const item of items) {
+          assert.equal(item.status, 'timedOut');
+          assert.equal(item.error, 'stopped: step each exceeded its timeout of 1 s');
+        }
+        assert.ok((await commentsOf(alertId, tid)).includes('split: step each exceeded its timeout of 1 s'));
+
+        // An update whose jq runs away: the step ends at its timeout and changes nothing.
+        const update = await createPlaybook({ name: 'Runaway update', mode: 'manual', steps: [{ id: 'slow', kind: 'updateData', timeoutSeconds: 1, update: 'if .alert then (reduce range(1e15) as $i (0; .) | {comment: "too late"}) else {} end' }] }, tid);
+        const r4 = await finalRun(tid, await launch(update.id, alertId, tid));
+        assert.equal(r4.status, 'failed');
+        assert.equal(r4.error, 'step slow exceeded its timeout of 1 s');
+        assert.equal(r4.steps[0].status, 'timedOut');
+
+        // Late answers change nothing: the steps keep their outcome, no enrichment is recorded, no late comment.
+        await new Promise((r) => setTimeout(r, 2000));
+        assert.equal((await stepOf(tid, r2.id, 'look')).status, 'timedOut');
+        assert.equal((await stepOf(tid, r3.id, 'each')).status, 'failedContinued');
+        const alert = await t.call('GET', `/api/v1/tenants/${tid}/alerts/${alertId}`);
+        assert.equal(alert.body.observables[0].enrichment ?? null, null, 'the aborted lookup recorded nothing');
+        assert.ok(!(await commentsOf(alertId, tid)).includes('too late'));
+      } finally {
+        ktip.setLatency(0);
+      }
+    });
+
+    test('approval of an updateData step: approve applies it, reject fails it (stop or continue), the window expires, other tenants get 404', async () => {
+      const approver = await t.userWithRole('approver', tenantId);
+      const alertId = await createAlert();
+      const gated = await createPlaybook({ name: 'Gated update', mode: 'manual', steps: [{ id: 'note', kind: 'updateData', update: { comment: 'approved change', status: 'inProgress' }, approval: { required: true, windowMinutes: 5 } }] });
+      const r1 = await launch(gated.id, alertId);
+      const waiting = await awaitingApproval(tenantId, r1, 'note');
+      assert.equal(waiting.approval.decision, null);
+      assert.ok(Math.abs(Date.parse(waiting.approval.deadline) - Date.parse(waiting.startedAt) - 5 * 60_000) < 1000);
+      assert.equal((await t.call('GET', `${base()}/playbook-runs/${r1}`)).body.status, 'running');
+      assert.deepEqual(await commentsOf(alertId), [], 'nothing changes before approval');
+
+      const analyst = await t.userWithRole('tier1', tenantId);
+      assert.equal((await t.call('POST', stepUrl(tenantId, r1, 'note', 'approve'), undefined, analyst.token)).status, 403);
+      const other = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Other approvals' })).body.id;
+      const stranger = await t.userWithRole('approver', other);
+      assert.equal((await t.call('POST', stepUrl(other, r1, 'note', 'approve'), undefined, stranger.token)).status, 404);
+      assert.equal((await t.call('POST', stepUrl(tenantId, r1, 'note', 'approve'), undefined, stranger.token)).status, 404);
+      assert.equal((await t.call('POST', stepUrl(tenantId, r1, 'nope', 'approve'), undefined, approver.token)).status, 404);
+
+      const ok = await t.call('POST', stepUrl(tenantId, r1, 'note', 'approve'), undefined, approver.token);
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(ok.body.approval.decision, 'approved');
+      const done = await finalRun(tenantId, r1);
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.steps[0].approval.decidedBy, ok.body.approval.decidedBy);
+      assert.deepEqual(await commentsOf(alertId), ['approved change']);
+      assert.equal((await t.call('GET', `${base()}/alerts/${alertId}`)).body.status, 'inProgress');
+      assert.equal((await t.call('POST', stepUrl(tenantId, r1, 'note', 'approve'), undefined, approver.token)).status, 409);
+      const audit = await t.call('GET', `${base()}/audit?action=playbook.step.approve`);
+      assert.ok(audit.body.items.some((e: any) => e.targetId === r1 && e.details.path === 'note'), 'the decision is audited');
+
+      // Reject with on-error stop: the step fails with who rejected it, and the run stops.
+      const stopPb = await createPlaybook({ name: 'Gated stop', mode: 'manual', steps: [{ id: 'gate', kind: 'updateData', update: { comment: 'rejected change' }, approval: { required: true } }, { id: 'after', kind: 'updateData', update: { comment: 'after stop' } }] });
+      const r2 = await launch(stopPb.id, alertId);
+      await awaitingApproval(tenantId, r2, 'gate');
+      const rejected = await t.call('POST', stepUrl(tenantId, r2, 'gate', 'reject'), undefined, approver.token);
+      assert.equal(rejected.status, 200);
+      const d2 = await finalRun(tenantId, r2);
+      assert.equal(d2.status, 'failed');
+      assert.deepEqual(d2.steps.map((s: any) => [s.path, s.status, s.error]), [['gate', 'failed', `rejected by ${rejected.body.approval.decidedBy}`]]);
+      assert.match(d2.error, /^step gate failed: rejected by /);
+      assert.equal((await t.call('GET', `${base()}/audit?action=playbook.step.reject`)).body.items.filter((e: any) => e.targetId === r2).length, 1);
+
+      // Reject with on-error continue: the run goes on.
+      const contPb = await createPlaybook({ name: 'Gated continue', mode: 'manual', steps: [{ id: 'gate', kind: 'updateData', onError: 'continue', update: { comment: 'rejected change' }, approval: { required: true } }, { id: 'after', kind: 'updateData', update: '{comment: "after: \\(.steps.gate.error)"}' }] });
+      const r3 = await launch(contPb.id, alertId);
+      await awaitingApproval(tenantId, r3, 'gate');
+      await t.call('POST', stepUrl(tenantId, r3, 'gate', 'reject'), undefined, approver.token);
+      const d3 = await finalRun(tenantId, r3);
+      assert.equal(d3.status, 'succeeded', d3.error);
+      assert.deepEqual(d3.steps.map((s: any) => [s.path, s.status]), [['gate', 'failedContinued'], ['after', 'succeeded']]);
+      const comments = await commentsOf(alertId);
+      assert.ok(!comments.includes('rejected change') && !comments.includes('after stop'));
+      assert.ok(comments.some((c: string) => /^after: rejected by /.test(c)));
+
+      // Expiry: nobody decides within the window.
+      const r4 = await launch(stopPb.id, alertId);
+      await awaitingApproval(tenantId, r4, 'gate');
+      await sql`update playbook_run_steps set approval_deadline = ${Date.now() - 1} where run_id = ${r4} and path = 'gate'`.execute(t.app.services.database.db);
+      const d4 = await finalRun(tenantId, r4);
+      assert.equal(d4.status, 'failed');
+      assert.equal(d4.error, 'nobody approved step gate within its approval window of 60 minutes');
+      assert.equal(d4.steps[0].status, 'timedOut');
+      assert.equal(d4.steps[0].approval.decision, 'expired');
+      assert.equal((await t.call('POST', stepUrl(tenantId, r4, 'gate', 'approve'), undefined, approver.token)).status, 409);
+
+      // A step inside a split is addressed by its path ("each[1]/note", percent-encoded).
+      const splitPb = await createPlaybook({ name: 'Gated split', mode: 'manual', steps: [{ id: 'each', kind: 'split', items: '["a", "b"]', steps: [{ id: 'note', kind: 'updateData', update: '{comment: "item \\(.item)"}', approval: { required: true } }] }] });
+      const r5 = await launch(splitPb.id, alertId);
+      for (const path of ['each[0]/note', 'each[1]/note']) {
+        await awaitingApproval(tenantId, r5, path);
+        assert.equal((await t.call('POST', stepUrl(tenantId, r5, path, 'approve'), undefined, approver.token)).status, 200);
+      }
+      assert.equal((await finalRun(tenantId, r5)).status, 'succeeded');
+      assert.ok((await commentsOf(alertId)).includes('item b'));
+    });
+
+    test('a worker killed while a step awaits approval: the restarted worker keeps waiting, then applies the approved step once', async () => {
+      const pb = await createPlaybook({ name: 'Gated restart', mode: 'manual', steps: [{ id: 'gate', kind: 'updateData', update: { comment: 'approved after a restart' }, approval: { required: true, windowMinutes: 30 } }] });
+      const alertId = await createAlert();
+      await t.app.services.jobs.stop({ drainMs: 2000 });
+      const run = await launch(pb.id, alertId);
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))], { env: { ...process.env, ...t.env, XDRHUB_JOB_LEASE_MS: '1500' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const before = await awaitingApproval(tenantId, run, 'gate');
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+        await t.app.startWorker();
+        // Past the killed worker's lease: this worker has taken the run over and still waits.
+        await new Promise((r) => setTimeout(r, 2500));
+        const after = await stepOf(tenantId, run, 'gate');
+        assert.equal(after.status, 'awaitingApproval');
+        assert.equal(after.approval.deadline, before.approval.deadline, 'the window did not restart');
+        assert.equal((await t.call('GET', `${base()}/playbook-runs/${run}`)).body.status, 'running');
+        const approver = await t.userWithRole('approver', tenantId);
+        assert.equal((await t.call('POST', stepUrl(tenantId, run, 'gate', 'approve'), undefined, approver.token)).status, 200);
+        const done = await finalRun(tenantId, run);
+        assert.equal(done.status, 'succeeded', done.error);
+        assert.deepEqual(await commentsOf(alertId), ['approved after a restart']);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
     });
   });
 }

@@ -72,4 +72,16 @@ export const playbooksMigrations: ModuleMigration[] = [
         .execute();
     },
   },
+  {
+    // Manual approval of updateData and enrichment steps: the waiting state lives on the step's
+    // row, so a restarted worker resumes waiting and an approver's decision survives restarts.
+    name: '20261128_140_playbook_step_approval',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema.alterTable('playbook_run_steps').addColumn('approval_deadline', t.time).execute();
+      await db.schema.alterTable('playbook_run_steps').addColumn('approval_decision', 'text').execute();
+      await db.schema.alterTable('playbook_run_steps').addColumn('decided_by_name', 'text').execute();
+      await db.schema.alterTable('playbook_run_steps').addColumn('decided_at', t.time).execute();
+    },
+  },
 ];

@@ -1,5 +1,5 @@
 import { invalidField } from '../platform/errors.ts';
-import type { Jq } from './jq.ts';
+import { JqError, type Jq } from './jq.ts';
 
 /**
  * The playbook format (docs/playbooks.md). Every string marked "jq" is a real jq program; step
@@ -39,12 +39,15 @@ export interface UpdateStep extends StepBase {
   kind: 'updateData';
   /** Literal patch, or jq → patch: {assigneeId, status, resolution, severity, externalRef, additionalData, comment}. */
   update: Record<string, unknown> | string;
+  /** The step waits (state awaitingApproval) until an approver decides, as response actions do. */
+  approval?: Approval;
 }
 export interface EnrichmentStep extends StepBase {
   kind: 'enrichment';
   /** jq → [{type, value}]; default: every observable of the item. */
   observables?: string;
   force?: boolean;
+  approval?: Approval;
 }
 export interface BranchStep extends StepBase {
   kind: 'branch';
@@ -132,7 +135,14 @@ export async function validatePlaybook(raw: unknown, jq: Jq): Promise<PlaybookDe
   let count = 0;
   const steps = validateSteps(raw.steps, 'body.steps', ids, programs, () => ++count);
   for (const { path, program } of programs) {
-    const error = await jq.check(program);
+    let error: string | null;
+    try {
+      error = await jq.check(program);
+    } catch (err) {
+      // The check runs the program on null: one that does not end there is refused, not a 500.
+      if (err instanceof JqError) throw invalidField(path, `jq: ${err.message} (while checking it on a null input)`);
+      throw err;
+    }
     if (error) throw invalidField(path, error.startsWith("jq:") ? error : `jq: ${error}`);
   }
   return {
@@ -147,6 +157,18 @@ export async function validatePlaybook(raw: unknown, jq: Jq): Promise<PlaybookDe
     enabled: raw.enabled !== false,
     offerToChildren: raw.offerToChildren === true,
   };
+}
+
+/** `approval: {required, windowMinutes?}`, the shape response actions take (window 1–10080 minutes, default 60). */
+function approvalOf(raw: Obj, p: string): Approval | undefined {
+  const approval = raw.approval;
+  if (approval === undefined) return undefined;
+  if (!isObj(approval) || typeof approval.required !== 'boolean') throw invalidField(`${p}.approval`, 'must be {required: boolean, windowMinutes?}');
+  onlyKeys(approval, ['required', 'windowMinutes'], `${p}.approval`);
+  if (approval.windowMinutes !== undefined && (!Number.isInteger(approval.windowMinutes) || (approval.windowMinutes as number) < 1 || (approval.windowMinutes as number) > 10_080)) {
+    throw invalidField(`${p}.approval.windowMinutes`, 'must be from 1 to 10080');
+  }
+  return approval as unknown as Approval;
 }
 
 function validateSteps(list: unknown, path: string, ids: Set<string>, programs: { path: string; program: string }[], counter: () => number): Step[] {
@@ -171,6 +193,10 @@ function validateSteps(list: unknown, path: string, ids: Set<string>, programs: 
     }
     if (base.onError !== undefined && base.onError !== 'stop' && base.onError !== 'continue') throw invalidField(`${p}.onError`, 'must be stop or continue');
     const common = ['id', 'name', 'kind', 'timeoutSeconds', 'onError'];
+    // A branch or split only routes: what needs approval is a step inside it.
+    if ((raw.kind === 'branch' || raw.kind === 'split') && raw.approval !== undefined) {
+      throw invalidField(`${p}.approval`, `is not available on a ${raw.kind} step: put the approval on the steps inside it`);
+    }
     const jqField = (key: string, optional = false) => {
       const v = str(raw, key, p, { optional });
       if (v !== undefined) programs.push({ path: `${p}.${key}`, program: v });
@@ -186,25 +212,18 @@ function validateSteps(list: unknown, path: string, ids: Set<string>, programs: 
         const params = raw.params;
         if (typeof params === 'string') programs.push({ path: `${p}.params`, program: params });
         else if (params !== undefined && !isObj(params)) throw invalidField(`${p}.params`, 'must be an object or a jq program');
-        const approval = raw.approval;
-        if (approval !== undefined) {
-          if (!isObj(approval) || typeof approval.required !== 'boolean') throw invalidField(`${p}.approval`, 'must be {required: boolean, windowMinutes?}');
-          if (approval.windowMinutes !== undefined && (!Number.isInteger(approval.windowMinutes) || (approval.windowMinutes as number) < 1 || (approval.windowMinutes as number) > 10_080)) {
-            throw invalidField(`${p}.approval.windowMinutes`, 'must be from 1 to 10080');
-          }
-        }
-        return { ...base, kind: 'action', connector: connector as string | string[], instance: str(raw, 'instance', p, { optional: true, max: 255 }), action: str(raw, 'action', p, { max: 100 })!, targets: jqField('targets')!, params: params as ActionStep['params'], approval: approval as Approval | undefined };
+        return { ...base, kind: 'action', connector: connector as string | string[], instance: str(raw, 'instance', p, { optional: true, max: 255 }), action: str(raw, 'action', p, { max: 100 })!, targets: jqField('targets')!, params: params as ActionStep['params'], approval: approvalOf(raw, p) };
       }
       case 'updateData': {
-        onlyKeys(raw, [...common, 'update'], p);
+        onlyKeys(raw, [...common, 'update', 'approval'], p);
         if (typeof raw.update === 'string') programs.push({ path: `${p}.update`, program: raw.update });
         else if (!isObj(raw.update)) throw invalidField(`${p}.update`, 'must be an object or a jq program');
-        return { ...base, kind: 'updateData', update: raw.update as UpdateStep['update'] };
+        return { ...base, kind: 'updateData', update: raw.update as UpdateStep['update'], approval: approvalOf(raw, p) };
       }
       case 'enrichment': {
-        onlyKeys(raw, [...common, 'observables', 'force'], p);
+        onlyKeys(raw, [...common, 'observables', 'force', 'approval'], p);
         if (raw.force !== undefined && typeof raw.force !== 'boolean') throw invalidField(`${p}.force`, 'must be true or false');
-        return { ...base, kind: 'enrichment', observables: jqField('observables', true), force: raw.force as boolean | undefined };
+        return { ...base, kind: 'enrichment', observables: jqField('observables', true), force: raw.force as boolean | undefined, approval: approvalOf(raw, p) };
       }
       case 'branch': {
         onlyKeys(raw, [...common, 'cases', 'default'], p);

@@ -16,7 +16,7 @@ const PlaybookBody = Type.Record(Type.String(), Type.Unknown(), { description: '
 
 const playbookView = (p: Playbook) => ({ ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt), lastTriggerError: p.lastTriggerError ? { ...p.lastTriggerError, at: iso(p.lastTriggerError.at) } : null });
 const runView = (r: Run) => ({ ...r, approvalDeadline: iso(r.approvalDeadline), createdAt: iso(r.createdAt), startedAt: iso(r.startedAt), deadline: iso(r.deadline), finishedAt: iso(r.finishedAt) });
-const stepView = (s: RunStep) => ({ ...s, startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt) });
+const stepView = (s: RunStep) => ({ ...s, startedAt: iso(s.startedAt), finishedAt: iso(s.finishedAt), approval: s.approval ? { ...s.approval, deadline: iso(s.approval.deadline), decidedAt: iso(s.approval.decidedAt) } : null });
 
 export function registerPlaybookRoutes(app: HttpServer, playbooks: PlaybooksService, runs: RunsService, alerts: AlertsService, tenants: TenantsService): void {
   const read = { permission: 'alerts.read' as const };
@@ -176,6 +176,24 @@ export function registerPlaybookRoutes(app: HttpServer, playbooks: PlaybooksServ
       `/api/v1/tenants/:tenantId/playbook-runs/:id/${decision}`,
       { config: { permission: 'response.approve' }, schema: { tags: ['playbooks'], summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a training-mode run`, params: ItemParams, response: { 200: Any, ...errorResponses(401, 403, 404, 409) } } },
       async (request) => runView(await runs.decide(request.tenant.id, request.params.id, decision, actorOf(request.principal))),
+    );
+  }
+
+  // A step's path as the run shows it (e.g. "note", "each[2]/note"), percent-encoded in the URL.
+  const StepParams = Type.Object({ tenantId: Type.String({ format: 'uuid' }), id: Type.String({ format: 'uuid' }), path: Type.String({ minLength: 1, maxLength: 2000 }) });
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/api/v1/tenants/:tenantId/playbook-runs/:id/steps/:path/${decision}`,
+      {
+        config: { permission: 'response.approve' },
+        schema: {
+          tags: ['playbooks'],
+          summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a step awaiting approval (updateData or enrichment with approval.required); the path is percent-encoded`,
+          params: StepParams,
+          response: { 200: Any, ...errorResponses(401, 403, 404, 409) },
+        },
+      },
+      async (request) => stepView(await runs.decideStep(request.tenant.id, request.params.id, request.params.path, decision, actorOf(request.principal))),
     );
   }
 

@@ -15,9 +15,10 @@ import type { IntegrationsService } from '../integrations/framework/instances.ts
 import type { ActionTarget } from '../integrations/framework/contract.ts';
 import type { ResponseService } from '../response/response.ts';
 import type { ResponseAction } from '../response/rows.ts';
+import { DEFAULT_APPROVAL_MINUTES } from '../response/response.ts';
 import { decodeCursor, encodeCursor } from '../alerts/paging.ts';
 import { JqError, type Jq } from './jq.ts';
-import type { ActionStep, BranchStep, EnrichmentStep, PlaybookDefinition, SplitStep, Step, UpdateStep } from './model.ts';
+import type { ActionStep, Approval, BranchStep, EnrichmentStep, PlaybookDefinition, SplitStep, Step, UpdateStep } from './model.ts';
 import type { Playbook } from './playbooks.ts';
 
 export const RUN_JOB = 'playbook.run';
@@ -27,6 +28,10 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 const FINAL_RUN: RunStatus[] = ['succeeded', 'failed', 'timedOut', 'cancelled', 'rejected'];
 const FINAL_ACTION = ['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
 const DEFAULT_STEP_TIMEOUT_S = 3600;
+/** After its timeout a step gets this long to wind down (withdraw pending actions, stop split items) before it is recorded as timed out. */
+const STEP_GRACE_MS = 3000;
+/** Step states in which a step has not finished: a resumed run picks it up where it was. */
+const OPEN_STEP = ['running', 'awaitingApproval', 'approved', 'rejected', 'expired'];
 const TRAINING_APPROVAL_MINUTES = 60;
 
 export type RunRow = {
@@ -65,6 +70,11 @@ export type StepRow = {
   error: string | null;
   started_at: number;
   finished_at: number | null;
+  /** Steps with `approval.required`: when the approval window ends, the decision and who made it. */
+  approval_deadline: number | null;
+  approval_decision: string | null;
+  decided_by_name: string | null;
+  decided_at: number | null;
 };
 type Tables = { playbook_runs: RunRow; playbook_run_steps: StepRow };
 
@@ -99,6 +109,8 @@ export interface RunStep {
   error: string | null;
   startedAt: number;
   finishedAt: number | null;
+  /** Only for steps that need approval: the window's end, and the decision once made. */
+  approval: { deadline: number | null; decision: 'approved' | 'rejected' | 'expired' | null; decidedBy: string | null; decidedAt: number | null } | null;
 }
 
 const num = (v: number | null) => (v == null ? null : Number(v));
@@ -125,11 +137,28 @@ function toRun(r: RunRow): Run {
   };
 }
 function toStep(r: StepRow): RunStep {
-  return { path: r.path, stepId: r.step_id, kind: r.kind, status: r.status, input: r.input ? JSON.parse(r.input) : null, output: r.output ? JSON.parse(r.output) : null, error: r.error, startedAt: Number(r.started_at), finishedAt: num(r.finished_at) };
+  const approval = r.approval_deadline == null ? null : { deadline: num(r.approval_deadline), decision: r.approval_decision as NonNullable<RunStep['approval']>['decision'], decidedBy: r.decided_by_name, decidedAt: num(r.decided_at) };
+  return { path: r.path, stepId: r.step_id, kind: r.kind, status: r.status, input: r.input ? JSON.parse(r.input) : null, output: r.output ? JSON.parse(r.output) : null, error: r.error, startedAt: Number(r.started_at), finishedAt: num(r.finished_at), approval };
 }
 
 /** A step failed; `stop` ends the run unless the step says continue. */
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  /** The step's recorded status when it stops the run. */
+  readonly status: string = 'failed';
+}
+/** A step ran past its timeout or its approval window: a failure recorded as timedOut. */
+class StepTimedOut extends StepFailure {
+  override readonly status = 'timedOut';
+}
+/**
+ * The abort reason of a step whose timeout passed. The step it names fails (on-error applies);
+ * steps inside it (a branch's or a split's) that were still running stop with it.
+ */
+class StepDeadline extends Error {
+  constructor(readonly path: string, message: string) {
+    super(message);
+  }
+}
 /** The run must end now (timeout or cancellation) whatever the steps say. */
 class RunAborted extends Error {
   constructor(readonly status: 'timedOut' | 'cancelled', message: string) {
@@ -151,6 +180,8 @@ interface RunContext {
   stepOutputs: Record<string, unknown>;
   job: JobContext<{ runId: string }>;
   actor: Actor;
+  /** Aborted when the job's lease is lost, or when the timeout of the enclosing step passes. */
+  signal: AbortSignal;
 }
 
 export interface StartRequest {
@@ -307,6 +338,41 @@ export class RunsService {
     return this.get(tenantId, id);
   }
 
+  /** One step of a run (404 for an unknown path). */
+  async step(tenantId: string, runId: string, path: string): Promise<RunStep> {
+    await this.get(tenantId, runId);
+    const row = await this.db.selectFrom('playbook_run_steps').selectAll().where('run_id', '=', runId).where('path', '=', path).executeTakeFirst();
+    if (!row) throw notFound('run step');
+    return toStep(row);
+  }
+
+  /**
+   * Approves or rejects an updateData or enrichment step waiting for approval. The decision is
+   * written to the step's row; the run's worker (this process or another, after a restart) sees
+   * it and goes on: approved, the step runs; rejected, it fails with "rejected by <user>".
+   */
+  async decideStep(tenantId: string, runId: string, path: string, decision: 'approve' | 'reject', actor: Actor): Promise<RunStep> {
+    const run = await this.get(tenantId, runId);
+    const step = await this.step(tenantId, runId, path);
+    if (step.status !== 'awaitingApproval') throw conflict(`the step is ${step.status}, not awaiting approval`);
+    if (run.status !== 'running') throw conflict(`the run is ${run.status}: its steps can no longer be decided`);
+    const t = now();
+    if (step.approval?.deadline != null && step.approval.deadline <= t) throw conflict('the approval window has ended: the step timed out');
+    await this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('playbook_run_steps')
+        .set({ status: decision === 'approve' ? 'approved' : 'rejected', approval_decision: decision === 'approve' ? 'approved' : 'rejected', decided_by_name: actor.name, decided_at: t })
+        .where('run_id', '=', runId)
+        .where('path', '=', path)
+        .where('status', '=', 'awaitingApproval')
+        .where('approval_deadline', '>', t)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw conflict('the step is no longer awaiting approval');
+      await this.deps.audit.append({ actor, tenantId, action: `playbook.step.${decision}`, target: { kind: 'playbook_run', id: runId }, details: { path, stepId: step.stepId, kind: step.kind, playbookId: run.playbookId } }, trx);
+    });
+    return this.step(tenantId, runId, path);
+  }
+
   async cancel(tenantId: string, id: string, actor: Actor): Promise<Run> {
     const run = await this.get(tenantId, id);
     if (FINAL_RUN.includes(run.status)) throw conflict(`the run already ended (${run.status})`);
@@ -338,7 +404,7 @@ export class RunsService {
       run = (await this.db.selectFrom('playbook_runs').selectAll().where('id', '=', run.id).executeTakeFirstOrThrow())!;
     }
     const def = JSON.parse(run.definition) as PlaybookDefinition;
-    const ctx: RunContext = { run, def, doc: {}, stepOutputs: {}, job, actor: { kind: 'playbook', id: run.id, name: `playbook ${run.playbook_name}` } };
+    const ctx: RunContext = { run, def, doc: {}, stepOutputs: {}, job, actor: { kind: 'playbook', id: run.id, name: `playbook ${run.playbook_name}` }, signal: job.signal };
     try {
       ctx.doc = await this.documentFor(run);
       ctx.doc.steps = ctx.stepOutputs;
@@ -378,35 +444,77 @@ export class RunsService {
     return { [run.scope]: item, input, tenant: { id: run.tenant_id }, run: { id: run.id, playbook: run.playbook_name } };
   }
 
+  private runTimeoutMessage(ctx: RunContext): string {
+    return `the run exceeded its timeout of ${ctx.def.runTimeoutMinutes} minutes and was stopped`;
+  }
+
   private async checkAlive(ctx: RunContext): Promise<void> {
+    // A passed step timeout (or a lost lease) ends what runs inside the step.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     const row = await this.db.selectFrom('playbook_runs').select(['status', 'deadline']).where('id', '=', ctx.run.id).executeTakeFirst();
     if (!row || row.status === 'cancelled') throw new RunAborted('cancelled', row?.status === 'cancelled' ? 'cancelled' : 'the run was removed');
-    if (row.deadline && now() > Number(row.deadline)) throw new RunAborted('timedOut', `the run exceeded its timeout of ${ctx.def.runTimeoutMinutes} minutes and was stopped`);
+    if (row.deadline && now() > Number(row.deadline)) throw new RunAborted('timedOut', this.runTimeoutMessage(ctx));
   }
 
   private async runSteps(ctx: RunContext, steps: Step[], prefix: string, doc: Record<string, unknown>, outputs: Record<string, unknown>): Promise<void> {
     for (const step of steps) {
       await this.checkAlive(ctx);
       const path = `${prefix}${step.id}`;
-      const recorded = await this.db.selectFrom('playbook_run_steps').selectAll().where('run_id', '=', ctx.run.id).where('path', '=', path).executeTakeFirst();
-      if (recorded && (recorded.status === 'succeeded' || recorded.status === 'failedContinued')) {
+      let recorded = await this.db.selectFrom('playbook_run_steps').selectAll().where('run_id', '=', ctx.run.id).where('path', '=', path).executeTakeFirst();
+      // Done in an earlier attempt. A branch that recorded its decision may still have steps to run.
+      if (recorded && (recorded.status === 'failedContinued' || (recorded.status === 'succeeded' && step.kind !== 'branch'))) {
         outputs[step.id] = recorded.output ? JSON.parse(recorded.output) : null;
-        // A branch or split recorded its decision: its children may still need to run.
-        if (step.kind === 'branch' || step.kind === 'split') await this.resumeContainer(ctx, step, path, doc, outputs, recorded);
         continue;
       }
-      if (!recorded) {
-        await this.db.insertInto('playbook_run_steps').values({ run_id: ctx.run.id, path, tenant_id: ctx.run.tenant_id, step_id: step.id, kind: step.kind, status: 'running', input: null, output: null, error: null, started_at: now(), finished_at: null }).execute();
+      if (recorded && !OPEN_STEP.includes(recorded.status) && recorded.status !== 'succeeded') {
+        // Stopped with an enclosing step in an earlier attempt that did not record its own end: start afresh.
+        await this.db.deleteFrom('playbook_run_steps').where('run_id', '=', ctx.run.id).where('path', '=', path).execute();
+        recorded = undefined;
       }
-      const stepDeadline = Math.min(now() + (step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S) * 1000, Number(ctx.run.deadline ?? Infinity));
+      const approval = step.kind === 'updateData' || step.kind === 'enrichment' ? step.approval : undefined;
+      const needsApproval = approval?.required === true;
+      if (!recorded) {
+        const t = now();
+        recorded = {
+          run_id: ctx.run.id,
+          path,
+          tenant_id: ctx.run.tenant_id,
+          step_id: step.id,
+          kind: step.kind,
+          status: needsApproval ? 'awaitingApproval' : 'running',
+          input: null,
+          output: null,
+          error: null,
+          started_at: t,
+          finished_at: null,
+          approval_deadline: needsApproval ? t + (approval!.windowMinutes ?? DEFAULT_APPROVAL_MINUTES) * 60_000 : null,
+          approval_decision: null,
+          decided_by_name: null,
+          decided_at: null,
+        };
+        await this.db.insertInto('playbook_run_steps').values(recorded).execute();
+      }
       try {
-        const output = await this.runStep(ctx, step, path, doc, outputs, stepDeadline);
+        // The step's timeout counts from its start, or from its approval: a resumed step keeps its deadline.
+        const workStart = needsApproval ? await this.awaitApproval(ctx, path, approval!) : Number(recorded.started_at);
+        const limitS = step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S;
+        const row = recorded;
+        const output = await this.timed(ctx, path, workStart + limitS * 1000, limitS, (stepCtx) => this.runStep(stepCtx, step, path, doc, outputs, row));
         outputs[step.id] = output;
-        if (step.kind !== 'branch' && step.kind !== 'split') await this.finishStep(ctx.run.id, path, 'succeeded', output, null);
-      } catch (err) {
+        if (step.kind !== 'branch' && step.kind !== 'split') await this.finishStep(ctx.run.id, path, 'succeeded', output, null, true);
+      } catch (caught) {
+        let err = caught;
         if (err instanceof RunAborted) {
           await this.finishStep(ctx.run.id, path, err.status, null, err.message);
           throw err;
+        }
+        if (err instanceof StepDeadline) {
+          // An enclosing step's timeout: this step stops with it.
+          if (err.path !== path) {
+            await this.finishStep(ctx.run.id, path, 'timedOut', null, `stopped: ${err.message}`);
+            throw err;
+          }
+          err = new StepTimedOut(err.message);
         }
         if (!(err instanceof StepFailure) && !(err instanceof JqError)) throw err;
         const message = err instanceof JqError ? `jq: ${err.message}` : err.message;
@@ -415,38 +523,93 @@ export class RunsService {
           await this.finishStep(ctx.run.id, path, 'failedContinued', { error: message }, message);
           continue;
         }
-        await this.finishStep(ctx.run.id, path, 'failed', null, message);
-        throw new StepFailure(`step ${path} failed: ${message}`);
+        await this.finishStep(ctx.run.id, path, err instanceof StepFailure ? err.status : 'failed', null, message);
+        // A timeout's message names the step already.
+        throw new StepFailure(err instanceof StepTimedOut ? message : `step ${path} failed: ${message}`);
       }
     }
   }
 
-  private async finishStep(runId: string, path: string, status: string, output: unknown, error: string | null): Promise<void> {
-    await this.db.updateTable('playbook_run_steps').set({ status, output: output === null ? null : JSON.stringify(output), error, finished_at: now() }).where('run_id', '=', runId).where('path', '=', path).execute();
+  /**
+   * Runs a step's work under its deadline (its timeout, or the run's if that comes first).
+   * At the deadline the step's signal aborts: lookups stop, pending actions are withdrawn,
+   * split items stop; after a short grace the step ends whatever its work still does, and
+   * that work can no longer record anything (every late write checks the signal or the row).
+   */
+  private async timed<T>(ctx: RunContext, path: string, stepEnd: number, limitS: number, fn: (stepCtx: RunContext) => Promise<T>): Promise<T> {
+    const runEnd = ctx.run.deadline == null ? Infinity : Number(ctx.run.deadline);
+    const reason = stepEnd <= runEnd ? new StepDeadline(path, `step ${path} exceeded its timeout of ${limitS} s`) : new RunAborted('timedOut', this.runTimeoutMessage(ctx));
+    const controller = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, controller.signal]);
+    const timer = setTimeout(() => controller.abort(reason), Math.max(0, Math.min(stepEnd, runEnd) - now()));
+    let grace: NodeJS.Timeout | undefined;
+    const work = fn({ ...ctx, signal });
+    work.catch(() => {});
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        work.then(resolve, (err) => reject(signal.aborted ? signal.reason : err));
+        const onAbort = () => {
+          grace = setTimeout(() => reject(signal.reason), STEP_GRACE_MS);
+        };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+    }
   }
 
-  private async runStep(ctx: RunContext, step: Step, path: string, doc: Record<string, unknown>, outputs: Record<string, unknown>, deadline: number): Promise<unknown> {
+  /**
+   * Waits for the decision on a step that needs approval; returns when the step's work may
+   * start (the approval time). Everything is on the step's row, so a restarted worker resumes
+   * waiting where this one was. Rejection fails the step; the end of the window times it out.
+   */
+  private async awaitApproval(ctx: RunContext, path: string, approval: Approval): Promise<number> {
+    let delay = Math.min(this.deps.pollMs ?? 100, 1000);
+    for (;;) {
+      const row = await this.db.selectFrom('playbook_run_steps').selectAll().where('run_id', '=', ctx.run.id).where('path', '=', path).executeTakeFirstOrThrow();
+      switch (row.status) {
+        case 'running':
+          return Number(row.decided_at ?? row.started_at);
+        case 'approved':
+          await this.db.updateTable('playbook_run_steps').set({ status: 'running' }).where('run_id', '=', ctx.run.id).where('path', '=', path).where('status', '=', 'approved').execute();
+          return Number(row.decided_at ?? now());
+        case 'rejected':
+          throw new StepFailure(`rejected by ${row.decided_by_name ?? 'an approver'}`);
+        case 'expired':
+          throw new StepTimedOut(`nobody approved step ${path} within its approval window of ${approval.windowMinutes ?? DEFAULT_APPROVAL_MINUTES} minutes`);
+      }
+      if (row.approval_deadline != null && now() >= Number(row.approval_deadline)) {
+        await this.db.updateTable('playbook_run_steps').set({ status: 'expired', approval_decision: 'expired' }).where('run_id', '=', ctx.run.id).where('path', '=', path).where('status', '=', 'awaitingApproval').execute();
+        continue;
+      }
+      await this.checkAlive(ctx);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+
+  /** Records a step's end. `ifRunning`: only while it still runs (late work cannot overwrite a timeout). */
+  private async finishStep(runId: string, path: string, status: string, output: unknown, error: string | null, ifRunning = false): Promise<void> {
+    let q = this.db.updateTable('playbook_run_steps').set({ status, output: output === null ? null : JSON.stringify(output), error, finished_at: now() }).where('run_id', '=', runId).where('path', '=', path);
+    if (ifRunning) q = q.where('status', '=', 'running');
+    await q.execute();
+  }
+
+  private async runStep(ctx: RunContext, step: Step, path: string, doc: Record<string, unknown>, outputs: Record<string, unknown>, recorded: StepRow): Promise<unknown> {
     switch (step.kind) {
       case 'action':
-        return this.actionStep(ctx, step, path, doc, deadline);
+        return this.actionStep(ctx, step, path, doc);
       case 'updateData':
         return this.updateStep(ctx, step, path, doc);
       case 'enrichment':
         return this.enrichmentStep(ctx, step, path, doc);
       case 'branch':
-        return this.branchStep(ctx, step, path, doc, outputs);
+        return this.branchStep(ctx, step, path, doc, outputs, recorded);
       case 'split':
         return this.splitStep(ctx, step, path, doc, outputs);
     }
-  }
-
-  private async resumeContainer(ctx: RunContext, step: BranchStep | SplitStep, path: string, doc: Record<string, unknown>, outputs: Record<string, unknown>, recorded: StepRow): Promise<void> {
-    if (step.kind === 'branch') {
-      const chosen = (JSON.parse(recorded.output ?? '{}') as { case: number }).case;
-      const steps = chosen >= 0 ? step.cases[chosen].steps : (step.default ?? []);
-      await this.runSteps(ctx, steps, `${path}/${chosen >= 0 ? `case${chosen}` : 'default'}/`, doc, outputs);
-    }
-    // A recorded split is finished: its row is written only after every item ran.
   }
 
   private async jqFirst(program: string, doc: unknown): Promise<unknown> {
@@ -468,7 +631,7 @@ export class RunsService {
     throw new StepFailure('each target must be an object: {kind, value}, an observable or an asset');
   }
 
-  private async actionStep(ctx: RunContext, step: ActionStep, path: string, doc: Record<string, unknown>, deadline: number): Promise<unknown> {
+  private async actionStep(ctx: RunContext, step: ActionStep, path: string, doc: Record<string, unknown>): Promise<unknown> {
     const rawTargets = await this.jqFirst(step.targets, doc);
     const list = rawTargets === null ? [] : Array.isArray(rawTargets) ? rawTargets : [rawTargets];
     const targets = list.map((t) => this.toTarget(t));
@@ -482,6 +645,7 @@ export class RunsService {
     const item = ctx.run.scope === 'alert' ? { alertId: ctx.run.item_id } : { incidentId: ctx.run.item_id };
     const launches: string[] = [];
     for (const instance of instances) {
+      ctx.signal.throwIfAborted();
       const launchId = stableId(ctx.run.id, path, instance.id);
       try {
         await this.deps.response.launch(
@@ -509,11 +673,6 @@ export class RunsService {
       const withdraw = async () => {
         for (const a of actions) if (a.status === 'queued' || a.status === 'awaitingApproval') await this.deps.response.cancel(ctx.run.tenant_id, a.id, ctx.actor).catch(() => {});
       };
-      if (now() > deadline) {
-        await withdraw();
-        if (ctx.run.deadline && now() > Number(ctx.run.deadline)) throw new RunAborted('timedOut', `the run exceeded its timeout of ${ctx.def.runTimeoutMinutes} minutes and was stopped`);
-        throw new StepFailure(`the step timed out after ${step.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S} s`);
-      }
       try {
         await this.checkAlive(ctx);
       } catch (err) {
@@ -532,6 +691,8 @@ export class RunsService {
     for (const k of Object.keys(fields)) if (!allowed.includes(k)) throw new StepFailure(`update: "${k}" is not a field a playbook can change (${allowed.join(', ')}, comment)`);
     // Journalled: a resumed run never applies the same change or comment twice.
     return ctx.job.effect(`update:${path}`, async () => {
+      // Past the step's timeout nothing is changed (throwing here records that the effect did not happen).
+      ctx.signal.throwIfAborted();
       try {
         if (Object.keys(fields).length) {
           if (ctx.run.scope === 'alert') await this.deps.alerts.update(ctx.run.tenant_id, ctx.run.item_id, fields as never, ctx.actor);
@@ -550,27 +711,36 @@ export class RunsService {
     const chosen = step.observables ? await this.jqFirst(step.observables, doc) : item.observables ?? [];
     if (!Array.isArray(chosen)) throw new StepFailure('observables must produce a list of {type, value}');
     const observables = chosen.filter((o): o is { type: string; value: string } => !!o && typeof o.type === 'string' && typeof o.value === 'string').map((o) => ({ type: o.type, value: o.value }));
-    const results = await enrichAndRecord(this.deps.alerts, this.deps.enrichment, ctx.run.tenant_id, observables, { force: step.force, signal: ctx.job.signal });
     await this.db.updateTable('playbook_run_steps').set({ input: JSON.stringify({ observables }) }).where('run_id', '=', ctx.run.id).where('path', '=', path).execute();
+    // The step's signal aborts the outstanding lookups at its timeout; results that come later change nothing here.
+    const results = await enrichAndRecord(this.deps.alerts, this.deps.enrichment, ctx.run.tenant_id, observables, { force: step.force, signal: ctx.signal });
+    ctx.signal.throwIfAborted();
     const zones = results.map((r) => ({ type: r.type, value: r.value, status: r.status, zone: r.enrichment?.zone ?? null, verdict: r.enrichment?.verdict ?? null, error: r.error?.message ?? null }));
     // Re-read the item so later steps' jq sees the fresh Enrichment column.
     const fresh = await this.documentFor(ctx.run);
+    ctx.signal.throwIfAborted();
     doc[ctx.run.scope] = fresh[ctx.run.scope];
     return { results: zones, red: zones.filter((z) => z.zone === 'Red').length };
   }
 
-  private async branchStep(ctx: RunContext, step: BranchStep, path: string, doc: Record<string, unknown>, outputs: Record<string, unknown>): Promise<unknown> {
-    let chosen = -1;
-    for (let j = 0; j < step.cases.length && chosen < 0; j++) {
-      const v = await this.jqFirst(step.cases[j].when, doc);
-      if (v !== false && v !== null && v !== undefined) chosen = j;
+  private async branchStep(ctx: RunContext, step: BranchStep, path: string, doc: Record<string, unknown>, outputs: Record<string, unknown>, recorded: StepRow): Promise<unknown> {
+    let output: { case: number };
+    // A resumed run takes the way recorded before the children ran.
+    if (recorded.status === 'succeeded' && recorded.output) output = JSON.parse(recorded.output) as { case: number };
+    else {
+      let chosen = -1;
+      for (let j = 0; j < step.cases.length && chosen < 0; j++) {
+        const v = await this.jqFirst(step.cases[j].when, doc);
+        if (v !== false && v !== null && v !== undefined) chosen = j;
+      }
+      output = { case: chosen };
+      ctx.signal.throwIfAborted();
+      // Record the decision before the children run, so a resumed run takes the same way.
+      await this.finishStep(ctx.run.id, path, 'succeeded', output, null, true);
     }
-    const output = { case: chosen };
-    // Record the decision before the children run, so a resumed run takes the same way.
-    await this.finishStep(ctx.run.id, path, 'succeeded', output, null);
     outputs[step.id] = output;
-    const steps = chosen >= 0 ? step.cases[chosen].steps : (step.default ?? []);
-    await this.runSteps(ctx, steps, `${path}/${chosen >= 0 ? `case${chosen}` : 'default'}/`, doc, outputs);
+    const steps = output.case >= 0 ? step.cases[output.case].steps : (step.default ?? []);
+    await this.runSteps(ctx, steps, `${path}/${output.case >= 0 ? `case${output.case}` : 'default'}/`, doc, outputs);
     return output;
   }
 
@@ -607,7 +777,8 @@ export class RunsService {
       const message = `${failures.length} of ${items.length} items failed: ${((failures[0] as PromiseRejectedResult).reason as Error).message}`;
       throw new StepFailure(message);
     }
-    await this.finishStep(ctx.run.id, path, 'succeeded', output, null);
+    ctx.signal.throwIfAborted();
+    await this.finishStep(ctx.run.id, path, 'succeeded', output, null, true);
     return output;
   }
 }
