@@ -10,6 +10,10 @@ import { GuardedButton } from '../components/Guarded.tsx';
 import { Pager, useCursor } from '../components/Pager.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
 
+/** A step that needs approval (updateData, enrichment) carries its window and the decision. */
+type StepApproval = { deadline: string | null; decision: 'approved' | 'rejected' | 'expired' | null; decidedBy: string | null; decidedAt: string | null };
+const approvalOf = (s: object) => (s as { approval?: StepApproval | null }).approval ?? null;
+
 const RUN_STATUSES = ['awaitingApproval', 'queued', 'running', 'succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'];
 
 export function RunsPage() {
@@ -62,6 +66,10 @@ export function RunPage() {
     refetchInterval: (q) => (q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 1500 : false),
   });
   const decide = useMutation({ mutationFn: (op: 'approve' | 'reject' | 'cancel') => api.post(`/tenants/${tenantId}/playbook-runs/${runId}/${op}`), onSuccess: () => { void qc.invalidateQueries({ queryKey: ['run', tenantId, runId] }); void qc.invalidateQueries({ queryKey: ['runs'] }); } });
+  const decideStep = useMutation({
+    mutationFn: (v: { path: string; op: 'approve' | 'reject' }) => api.post(`/tenants/${tenantId}/playbook-runs/${runId}/steps/${encodeURIComponent(v.path)}/${v.op}`),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['run', tenantId, runId] }),
+  });
   if (run.isLoading) return <Loading what="the run" />;
   if (run.error) return <Failed what="the run" error={run.error} retry={() => run.refetch()} />;
   const r = run.data!;
@@ -82,11 +90,28 @@ export function RunPage() {
         {['queued', 'running', 'awaitingApproval'].includes(r.status) && <GuardedButton variant="default" reason={perms.why('playbooks.launch')} onClick={() => decide.mutate('cancel')}>Cancel run</GuardedButton>}
       </Group>
       <ErrorText error={decide.error} />
+      <ErrorText error={decideStep.error} />
       <Title order={4}>Steps</Title>
       {!r.steps?.length ? <Text c="dimmed" size="sm">No step has run yet.</Text> : r.steps.map((s) => (
         <Paper key={s.path} withBorder p="sm">
           <Group gap="xs"><Text fw={600} size="sm">{s.stepId}</Text><Badge size="xs" variant="outline">{s.kind}</Badge><StatusBadge value={s.status} /><Text size="xs" c="dimmed">{when(s.startedAt)}</Text></Group>
           {s.error && <Text c="red" size="sm">{s.error}</Text>}
+          {(() => {
+            const a = approvalOf(s);
+            if (!a) return null;
+            if (s.status === 'awaitingApproval') {
+              const busy = (op: string) => decideStep.isPending && decideStep.variables?.path === s.path && decideStep.variables.op === op;
+              return (
+                <Group gap="xs" mt="xs">
+                  <GuardedButton size="xs" color="green" reason={perms.why('response.approve')} loading={busy('approve')} onClick={() => decideStep.mutate({ path: s.path, op: 'approve' })}>Approve step</GuardedButton>
+                  <GuardedButton size="xs" color="red" variant="light" reason={perms.why('response.approve')} loading={busy('reject')} onClick={() => decideStep.mutate({ path: s.path, op: 'reject' })}>Reject step</GuardedButton>
+                  {a.deadline && <Text size="sm" c="dimmed">waiting for approval · decide before {when(a.deadline)}</Text>}
+                </Group>
+              );
+            }
+            if (a.decision === 'expired') return <Text size="xs" c="dimmed">nobody approved it in time</Text>;
+            return a.decision ? <Text size="xs" c="dimmed">{a.decision} by {a.decidedBy}{a.decidedAt ? ` · ${when(a.decidedAt)}` : ''}</Text> : null;
+          })()}
           <Group align="start" grow mt="xs">
             <div><Text size="xs" fw={600}>Input</Text><Code block style={{ maxHeight: 200, overflow: 'auto' }}>{json(s.input) || '—'}</Code></div>
             <div><Text size="xs" fw={600}>Output</Text><Code block style={{ maxHeight: 200, overflow: 'auto' }}>{json(s.output) || '—'}</Code></div>
