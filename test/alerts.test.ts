@@ -129,6 +129,37 @@ for (const d of await dialectsUnderTest()) {
       assert.equal((await t.call('POST', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts`, { alertIds: [ids[0]] })).status, 409);
     });
 
+    test("an incident's details carry its alerts' observables and assets, each with its alert, and nothing else", async () => {
+      const [a, b, other] = await Promise.all([
+        t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(3001, { sourceId: 'inc-obs-a' })),
+        t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(3002, { sourceId: 'inc-obs-b' })),
+        t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(3003, { sourceId: 'inc-obs-unlinked', observables: [{ type: 'ip', value: '203.0.113.9' }] })),
+      ]);
+      const inc = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Shared domain', severity: 'high', alertIds: [a.body.id, b.body.id] });
+      assert.equal(inc.status, 201, JSON.stringify(inc.body));
+      const detail = await t.call('GET', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}`);
+      assert.equal(detail.status, 200);
+      const obs = detail.body.observables.map((o: any) => `${o.alertId === a.body.id ? 'a' : o.alertId === b.body.id ? 'b' : '?'} ${o.type}:${o.value}`).sort();
+      // Stored per alert: the shared domain appears once for each alert (the console groups them).
+      assert.deepEqual(obs, ['a domain:evil.example.com', 'a ip:10.0.1.1', 'b domain:evil.example.com', 'b ip:10.0.2.1']);
+      assert.ok(detail.body.observables.every((o: any) => typeof o.id === 'string' && 'enrichment' in o && 'statusUpdateAt' in o));
+      const assets = detail.body.assets.map((x: any) => `${x.alertId === a.body.id ? 'a' : 'b'} ${x.kind}:${x.name}`).sort();
+      assert.deepEqual(assets, ['a account:CORP\\alice', 'a host:ws-3001', 'b account:CORP\\alice', 'b host:ws-3002']);
+      assert.equal(detail.body.assets.find((x: any) => x.kind === 'account').attributes.email, 'alice@corp.example');
+      assert.ok(!JSON.stringify(detail.body).includes('203.0.113.9'), 'an unlinked alert adds nothing');
+      // Unlinking an alert takes its observables and assets off the incident.
+      await t.call('DELETE', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}/alerts/${b.body.id}`);
+      const after = await t.call('GET', `/api/v1/tenants/${tenantId}/incidents/${inc.body.id}`);
+      assert.ok(after.body.observables.length === 2 && after.body.observables.every((o: any) => o.alertId === a.body.id));
+      assert.ok(after.body.assets.length === 2 && after.body.assets.every((x: any) => x.alertId === a.body.id));
+      // An empty incident has empty lists; another tenant gets a 404, not the lists.
+      const empty = await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Empty', severity: 'low' });
+      const emptyDetail = await t.call('GET', `/api/v1/tenants/${tenantId}/incidents/${empty.body.id}`);
+      assert.deepEqual([emptyDetail.body.observables, emptyDetail.body.assets], [[], []]);
+      assert.equal((await t.call('GET', `/api/v1/tenants/${otherId}/incidents/${inc.body.id}`)).status, 404);
+      void other;
+    });
+
     test('an assignee must be an active user who can read the alerts of the tenant', async () => {
       const id = (await t.call('POST', `/api/v1/tenants/${tenantId}/alerts`, alert(200))).body.id;
       const inc = (await t.call('POST', `/api/v1/tenants/${tenantId}/incidents`, { title: 'Assignees', severity: 'low' })).body.id;

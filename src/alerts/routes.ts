@@ -154,11 +154,24 @@ export function registerAlertRoutes(app: HttpServer, alerts: AlertsService, tena
 
   app.get(
     '/api/v1/tenants/:tenantId/incidents/:id',
-    { config: read, schema: { tags: ['incidents'], summary: 'An incident with its alerts and comments', params: ItemParams, response: { 200: Any, ...errorResponses(401, 403, 404) } } },
+    {
+      config: read,
+      schema: {
+        tags: ['incidents'],
+        summary: "An incident with its alerts, their observables and assets (each with its alertId, as stored per alert: one per alert even when alerts share a value) and the incident's comments",
+        params: ItemParams,
+        response: { 200: Any, ...errorResponses(401, 403, 404) },
+      },
+    },
     async (request) => {
-      const incident = await alerts.getIncident(request.tenant.id, request.params.id);
-      const linked = await alerts.list({ tenantIds: [request.tenant.id], incidentId: incident.id, limit: 200 });
-      return { ...incidentView(incident), alerts: linked.items.map(alertView), comments: (await alerts.incidentComments(incident.id)).map(commentView) };
+      const tenantId = request.tenant.id;
+      const incident = await alerts.getIncident(tenantId, request.params.id);
+      // Linked alerts are always the incident's tenant's (linking checks it); the reads below are
+      // scoped to that tenant all the same.
+      const linked = await alerts.list({ tenantIds: [tenantId], incidentId: incident.id, limit: 200 });
+      const alertIds = linked.items.map((a) => a.id);
+      const [observables, assets, comments] = await Promise.all([alerts.observablesOf(tenantId, alertIds), alerts.assetsOf(tenantId, alertIds), alerts.incidentComments(incident.id)]);
+      return { ...incidentView(incident), alerts: linked.items.map(alertView), observables: observables.map(observableView), assets, comments: comments.map(commentView) };
     },
   );
 
