@@ -344,4 +344,91 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     await page.getByText('No incidents').waitFor();
     assert.deepEqual(problems, [], 'no console errors');
   });
+
+  test("an incident's page: its alerts' observables (one row per value), Enrich now, assets grouped, KASAP on an account recorded on the incident", async () => {
+    problems.length = 0;
+    const tenant = await kasapTenant();
+    // TIP comes copied from Root when the first test configured it; otherwise add it here.
+    const integrations = await t.call('GET', `/api/v1/tenants/${tenant.id}/integrations?limit=200`);
+    if (!integrations.body.items.some((i: { type: string }) => i.type === 'ktip')) {
+      const tip = await t.call('POST', `/api/v1/tenants/${tenant.id}/integrations`, { type: 'ktip', name: 'TIP', config: { service: 'openTip', baseUrl: ktip.url }, secrets: { token: 'console-test-token-2' } });
+      assert.equal(tip.status, 201, JSON.stringify(tip.body));
+    }
+    kasap.addUser({ email: 'bob.incident@corp.example', fullName: 'Bob Incident', groupId: 'grp-advanced', courses: [{ courseId: 'c-web', status: 'inProgress', progress: 70 }], certificates: [] });
+    const [first, second] = await Promise.all([
+      t.call('POST', `/api/v1/tenants/${tenant.id}/alerts`, {
+        title: 'Beaconing to update-evil-cdn.com from ws-101', severity: 'high', source: 'kata',
+        observables: [{ type: 'ip', value: '6.6.6.7' }, { type: 'domain', value: 'incident-evil-cdn.com' }],
+        assets: [{ kind: 'host', name: 'ws-101.corp.example', role: 'victim', ips: ['10.0.1.101'] }, { kind: 'account', login: 'bob', email: 'bob.incident@corp.example', role: 'victim' }],
+      }),
+      t.call('POST', `/api/v1/tenants/${tenant.id}/alerts`, {
+        title: 'Same C2 from ws-102', severity: 'medium', source: 'kata',
+        observables: [{ type: 'domain', value: 'incident-evil-cdn.com' }, { type: 'domain', value: 'example.net' }],
+        assets: [{ kind: 'host', name: 'ws-101.corp.example', role: 'victim' }, { kind: 'host', name: 'ws-102.corp.example', role: 'victim' }, { kind: 'account', login: 'bob', role: 'victim' }],
+      }),
+    ]);
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    const incident = await t.call('POST', `/api/v1/tenants/${tenant.id}/incidents`, { title: 'C2 campaign on two workstations', severity: 'high', alertIds: [first.body.id, second.body.id] });
+    assert.equal(incident.status, 201, JSON.stringify(incident.body));
+
+    const page = await open();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.goto(`${base}/t/${tenant.id}/incidents/${incident.body.id}`);
+    await page.getByRole('table', { name: 'Linked alerts' }).getByText('Same C2 from ws-102').waitFor();
+
+    // Observables: the shared domain is one row naming both alerts; Enrich now fills the Enrichment column.
+    await page.getByRole('tab', { name: 'Observables (3)' }).click();
+    const observables = page.getByRole('table', { name: 'Observables' });
+    await observables.getByText('incident-evil-cdn.com').waitFor();
+    assert.equal(await observables.locator('tbody tr').count(), 3, 'one row per type and value');
+    const shared = observables.getByRole('row').filter({ hasText: 'incident-evil-cdn.com' });
+    await shared.getByRole('link', { name: first.body.shortId }).waitFor();
+    await shared.getByRole('link', { name: second.body.shortId }).waitFor();
+    assert.equal(await observables.getByText('not enriched').count(), 3);
+    await page.getByRole('button', { name: 'Enrich now' }).click();
+    await page.getByRole('status').filter({ hasText: '3 observable(s) enriched.' }).waitFor();
+    await shared.getByText('Dangerous').waitFor();
+    await observables.getByRole('row').filter({ hasText: 'example.net' }).getByText('Good').waitFor();
+    assert.equal(await observables.getByText('not enriched').count(), 0, 'every row is enriched');
+    // Recorded on the alerts too: the first alert's own page shows it.
+    const alertDetails = await t.call('GET', `/api/v1/tenants/${tenant.id}/alerts/${second.body.id}`);
+    assert.ok(alertDetails.body.observables.every((o: { enrichment: unknown }) => o.enrichment), "the alerts' observables carry the enrichment");
+    await shot(page, '19-incident-observables');
+
+    // Assets: ws-101 (in both alerts) is one row; bob (in both, with an e-mail in one) is one account.
+    await page.getByRole('tab', { name: 'Assets (3)' }).click();
+    const hosts = page.getByRole('table', { name: 'Hosts' });
+    await hosts.getByText('ws-101.corp.example').waitFor();
+    assert.equal(await hosts.locator('tbody tr').count(), 2);
+    const accounts = page.getByRole('table', { name: 'Accounts' });
+    assert.equal(await accounts.locator('tbody tr').count(), 1);
+    await accounts.getByRole('button', { name: 'Training (KASAP)' }).click();
+    const panel = page.getByRole('region', { name: 'KASAP training of bob' });
+    await panel.getByRole('table', { name: 'KASAP courses' }).getByText('Web browsing').waitFor({ timeout: 15_000 });
+    await panel.getByText('Advanced').waitFor();
+    assert.equal(await panel.getByRole('progressbar', { name: 'Web browsing: 70%' }).count(), 1);
+    await shot(page, '20-incident-kasap');
+
+    // Assign a group from the incident: the panel reads the change back from the incident's history.
+    await panel.getByRole('button', { name: 'Assign KASAP group…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Assign KASAP group to bob' });
+    await dialog.getByPlaceholder('Choose a group').click({ timeout: 15_000 });
+    await page.getByRole('option', { name: 'Beginners' }).click();
+    await dialog.getByRole('button', { name: 'Assign group' }).click();
+    await panel.getByText(/Last group change: Succeeded/).waitFor({ timeout: 15_000 });
+    assert.equal(kasap.user('bob.incident@corp.example')?.groupId, 'grp-beginners');
+
+    // Both are recorded on the incident (and on the alert the account came from).
+    const history = await t.call('GET', `/api/v1/tenants/${tenant.id}/response/actions?incidentId=${incident.body.id}&limit=100`);
+    const byAction = Object.fromEntries(history.body.items.map((a: { action: string; incidentId: string; alertId: string }) => [a.action, [a.incidentId, a.alertId]]));
+    assert.deepEqual(byAction.lookup, [incident.body.id, first.body.id]);
+    assert.deepEqual(byAction.assignGroup, [incident.body.id, first.body.id]);
+    await page.getByRole('tab', { name: 'Response history' }).click();
+    const table = page.getByRole('table', { name: 'Response history' });
+    await table.getByRole('row').filter({ hasText: 'assignGroup' }).getByRole('button', { name: 'Undo' }).waitFor();
+    await table.getByRole('row').filter({ hasText: 'lookup' }).first().waitFor();
+    await shot(page, '21-incident-history');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
 });

@@ -75,8 +75,8 @@ export interface Alert {
   resolution: string | null; assigneeId: string | null; source: string; rules: string[]; createdAt: string; updatedAt: string; incidentId: string | null; externalRef: string | null;
 }
 export interface Enrichment { zone?: string; verdict?: string; categories?: string[]; keyFacts?: Record<string, unknown>; source?: string; fetchedAt?: string; portalUrl?: string; [k: string]: unknown }
-export interface Observable { id: string; type: string; value: string; enrichment: Enrichment | null; enrichmentAt: string | null; statusUpdate: Enrichment | null; statusUpdateAt: string | null }
-export interface Asset { id: string; kind: 'host' | 'account'; name: string; role: string | null; attributes: Record<string, unknown> }
+export interface Observable { id: string; /** The alert it came with (each alert stores its own). */ alertId?: string; type: string; value: string; enrichment: Enrichment | null; enrichmentAt: string | null; statusUpdate: Enrichment | null; statusUpdateAt: string | null }
+export interface Asset { id: string; alertId?: string; kind: 'host' | 'account'; name: string; role: string | null; attributes: Record<string, unknown> }
 export interface Comment { id: string; authorName: string; text: string; createdAt: string }
 export interface AlertDetails extends Alert { observables: Observable[]; assets: Asset[]; comments: Comment[]; events: unknown[]; tactics: string[]; techniques: string[] }
 export interface Page<T> { items: T[]; nextCursor: string | null }
@@ -103,6 +103,16 @@ export interface Playbook { id: string; tenantId: string; name: string; descript
 export interface Template { id: string; title: string; description: string; playbook: Record<string, unknown> }
 export interface Run { id: string; tenantId: string; playbookId: string; playbookName: string; playbookVersion: number; scope: string; itemId: string; trigger: string; launcher: { name: string }; status: string; error: string | null; approvalDeadline: string | null; createdAt: string; finishedAt: string | null; steps?: RunStep[] }
 export interface RunStep { path: string; stepId: string; kind: string; status: string; input: unknown; output: unknown; error: string | null; startedAt: string; finishedAt: string | null }
+
+// ---- alerts and incidents as one kind of page item ----
+/** An alert or an incident: what the Observables, Assets, Response history and Comments tabs work on. */
+export interface ItemRef { kind: 'alert' | 'incident'; id: string; tenantId: string }
+/** The item's API path, e.g. /tenants/…/incidents/… (its enrich, refresh-status and comments routes hang below it). */
+export const itemPath = (i: ItemRef) => `/tenants/${i.tenantId}/${i.kind}s/${i.id}`;
+/** The query key of the item's details page: ['alert' | 'incident', tenantId, id]. */
+export const itemKey = (i: ItemRef) => [i.kind, i.tenantId, i.id];
+/** What a launch says about where it came from: recorded on the alert or the incident, and filtered by in its history. */
+export const itemLaunch = (i: ItemRef): { alertId: string } | { incidentId: string } => (i.kind === 'alert' ? { alertId: i.id } : { incidentId: i.id });
 
 // ---- response launches (the one launch API: approval, history and undo apply to every caller) ----
 export interface LaunchBody {

@@ -5,7 +5,7 @@
  * approval and undo. These hooks find the tenant's KASAP integration and read those entries back.
  */
 import { useQuery } from '@tanstack/react-query';
-import { api, isFinished, launchAction, type Asset, type CatalogueItem, type Integration, type Page, type ResponseAction } from './api.ts';
+import { api, isFinished, launchAction, type Asset, type CatalogueItem, type Integration, type ItemRef, type Page, type ResponseAction } from './api.ts';
 import { usePerms } from './session.ts';
 
 export interface KasapInstance { instanceId: string; instanceName: string; canAssign: boolean }
@@ -64,18 +64,26 @@ export function accountEmail(asset: Asset): string | null {
   return found ? found.trim().toLowerCase() : null;
 }
 
-/** The alert's response history: the same query (and cache) as the alert's Response history tab. */
-export function useAlertActions(tenantId: string, alertId: string, watch: (items: ResponseAction[]) => boolean) {
+/**
+ * The alert's or incident's response history: the same query (and cache) as its Response history tab.
+ * An incident's history holds what was launched from the incident (launches record incidentId).
+ */
+export function useItemActions(item: ItemRef, watch: (items: ResponseAction[]) => boolean) {
   return useQuery({
-    queryKey: ['history', tenantId, 'alert', alertId],
-    queryFn: () => api.get<Page<ResponseAction>>(`/tenants/${tenantId}/response/actions?alertId=${alertId}&limit=100`),
+    queryKey: ['history', item.tenantId, item.kind, item.id],
+    queryFn: () => api.get<Page<ResponseAction>>(`/tenants/${item.tenantId}/response/actions?${item.kind}Id=${item.id}&limit=100`),
     refetchInterval: (q) => (q.state.data && watch(q.state.data.items) ? 1000 : false),
   });
 }
 
-/** The newest entry of one of `actions` by this KASAP instance on this asset (newest first from the API). */
-export function latestOn(items: ResponseAction[] | undefined, instanceId: string, assetId: string, actions: string[]): ResponseAction | undefined {
-  return items?.find((a) => a.instanceId === instanceId && actions.includes(a.action) && a.target.attributes?.assetId === assetId);
+/**
+ * The newest entry of one of `actions` by this KASAP instance on one of `assetIds` (newest first
+ * from the API). An incident's account row stands for the same account on several alerts, so any
+ * of their asset ids counts.
+ */
+export function latestOn(items: ResponseAction[] | undefined, instanceId: string, assetIds: string | string[], actions: string[]): ResponseAction | undefined {
+  const ids = typeof assetIds === 'string' ? [assetIds] : assetIds;
+  return items?.find((a) => a.instanceId === instanceId && actions.includes(a.action) && ids.includes(String(a.target.attributes?.assetId)));
 }
 
 const GROUPS_FRESH_MS = 10 * 60_000;

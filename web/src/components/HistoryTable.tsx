@@ -52,7 +52,10 @@ export function HistoryTable({ tenantId, items, decide }: { tenantId: string; it
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" ff="monospace">{targetText(a)}</Text>
-                  {a.alertId && <Anchor size="xs" component={Link} to={`/t/${a.tenantId}/alerts/${a.alertId}`}>alert</Anchor>}
+                  <Group gap={8}>
+                    {a.alertId && <Anchor size="xs" component={Link} to={`/t/${a.tenantId}/alerts/${a.alertId}`}>alert</Anchor>}
+                    {a.incidentId && <Anchor size="xs" component={Link} to={`/t/${a.tenantId}/incidents/${a.incidentId}`}>incident</Anchor>}
+                  </Group>
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge value={a.status} />

@@ -1,26 +1,28 @@
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { fieldOf, launchAction, type Asset, type ResponseAction } from '../api.ts';
+import { fieldOf, itemLaunch, launchAction, type Asset, type ItemRef, type ResponseAction } from '../api.ts';
 import { ago } from '../format.ts';
 import { useKasapGroups, type KasapInstance } from '../kasap.ts';
 import { ErrorText, Loading } from './States.tsx';
 
 interface Props {
-  tenantId: string; alertId: string; asset: Asset; instance: KasapInstance; currentGroupId: string | null;
+  /** The alert or incident the group change is launched on. */
+  item: ItemRef; asset: Asset; instance: KasapInstance; currentGroupId: string | null;
   onClose: () => void; onLaunched: (entry: ResponseAction) => void;
 }
 
 /** "Assign KASAP group": pick a learning group (from listGroups' output) and launch assignGroup on the account. */
-export function KasapAssignDialog({ tenantId, alertId, asset, instance, currentGroupId, onClose, onLaunched }: Props) {
+export function KasapAssignDialog({ item, asset, instance, currentGroupId, onClose, onLaunched }: Props) {
   const qc = useQueryClient();
+  const tenantId = item.tenantId;
   const groups = useKasapGroups(tenantId, instance.instanceId, true);
   const [groupId, setGroupId] = useState<string | null>(null);
   const [approval, setApproval] = useState(false);
   const [windowMinutes, setWindowMinutes] = useState(60);
   const group = groups.data?.groups.find((g) => g.id === groupId);
   const assign = useMutation({
-    mutationFn: () => launchAction(tenantId, { instanceId: instance.instanceId, action: 'assignGroup', params: { groupId: groupId! }, alertId, assetIds: [asset.id], approval: { required: approval, ...(approval ? { windowMinutes } : {}) } }),
+    mutationFn: () => launchAction(tenantId, { instanceId: instance.instanceId, action: 'assignGroup', params: { groupId: groupId! }, ...itemLaunch(item), assetIds: [asset.id], approval: { required: approval, ...(approval ? { windowMinutes } : {}) } }),
     onSuccess: (r) => {
       void qc.invalidateQueries({ queryKey: ['history'] });
       void qc.invalidateQueries({ queryKey: ['approvals'] });

@@ -1,34 +1,44 @@
 import { Alert, Badge, Group, Paper, Progress, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { isFinished, launchAction, type Asset, type ResponseAction } from '../api.ts';
+import { isFinished, itemLaunch, launchAction, type Asset, type ItemRef, type ResponseAction } from '../api.ts';
 import { ago, when, words } from '../format.ts';
-import { accountEmail, latestOn, useAlertActions, type KasapInstance, type KasapTraining } from '../kasap.ts';
+import { accountEmail, latestOn, useItemActions, type KasapInstance, type KasapTraining } from '../kasap.ts';
 import { KasapAssignDialog } from './KasapAssignDialog.tsx';
 import { GuardedButton } from './Guarded.tsx';
 import { ErrorText, Loading } from './States.tsx';
 
-interface Props { tenantId: string; alertId: string; asset: Asset; instance: KasapInstance; /** Why the user may not launch; undefined when allowed. */ reason?: string }
+interface Props {
+  /** The alert or incident the panel is opened on: lookups and group changes are launched on it and read back from its history. */
+  item: ItemRef;
+  /** The account (on an incident: the one of its alerts' copies that has an e-mail). */
+  asset: Asset;
+  /** Every asset id this row stands for (an incident's account on several alerts); default: the asset's. */
+  assetIds?: string[];
+  instance: KasapInstance;
+  /** Why the user may not launch; undefined when allowed. */
+  reason?: string;
+}
 
 /**
- * An account's KASAP training: the newest `lookup` of this account in the alert's response history,
+ * An account's KASAP training: the newest `lookup` of this account in the alert's or incident's response history,
  * launched when there is none yet; "Look up again" launches another. "Assign KASAP group…" launches
  * `assignGroup` (approval, history and undo as for any action).
  */
-export function KasapPanel({ tenantId, alertId, asset, instance, reason }: Props) {
+export function KasapPanel({ item, asset, assetIds = [asset.id], instance, reason }: Props) {
   const qc = useQueryClient();
   const email = accountEmail(asset);
-  const history = useAlertActions(tenantId, alertId, (items) => [latestOn(items, instance.instanceId, asset.id, ['lookup']), latestOn(items, instance.instanceId, asset.id, ['assignGroup', 'restoreGroup'])].some((a) => a && !isFinished(a) && a.status !== 'awaitingApproval'));
-  const lookup = latestOn(history.data?.items, instance.instanceId, asset.id, ['lookup']);
-  const change = latestOn(history.data?.items, instance.instanceId, asset.id, ['assignGroup', 'restoreGroup']);
+  const history = useItemActions(item, (items) => [latestOn(items, instance.instanceId, assetIds, ['lookup']), latestOn(items, instance.instanceId, assetIds, ['assignGroup', 'restoreGroup'])].some((a) => a && !isFinished(a) && a.status !== 'awaitingApproval'));
+  const lookup = latestOn(history.data?.items, instance.instanceId, assetIds, ['lookup']);
+  const change = latestOn(history.data?.items, instance.instanceId, assetIds, ['assignGroup', 'restoreGroup']);
   const [assigning, setAssigning] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const launch = useMutation({
-    mutationFn: () => launchAction(tenantId, { instanceId: instance.instanceId, action: 'lookup', params: {}, alertId, assetIds: [asset.id], approval: { required: false } }),
+    mutationFn: () => launchAction(item.tenantId, { instanceId: instance.instanceId, action: 'lookup', params: {}, ...itemLaunch(item), assetIds: [asset.id], approval: { required: false } }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['history'] }),
   });
-  // Opening the panel asks KASAP once when this account has never been looked up on this alert.
+  // Opening the panel asks KASAP once when this account has never been looked up on this alert or incident.
   const asked = useRef(false);
   useEffect(() => {
     if (asked.current || reason || !email || !history.isSuccess || lookup) return;
@@ -75,7 +85,7 @@ export function KasapPanel({ tenantId, alertId, asset, instance, reason }: Props
         )}
       </Stack>
       {assigning && (
-        <KasapAssignDialog tenantId={tenantId} alertId={alertId} asset={asset} instance={instance} currentGroupId={training?.found ? training.group?.id ?? null : null}
+        <KasapAssignDialog item={item} asset={asset} instance={instance} currentGroupId={training?.found ? training.group?.id ?? null : null}
           onClose={() => setAssigning(false)} onLaunched={(a) => setNotice(a.status === 'awaitingApproval' ? 'Group change sent for approval: it runs once an approver agrees (see Approvals).' : 'Group change launched: it shows in the Response history tab, where it can be undone.')} />
       )}
     </Paper>

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Modal, NumberInput, Select, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
-import { api, fieldOf, type CatalogueItem } from '../api.ts';
+import { api, fieldOf, itemLaunch, type CatalogueItem, type ItemRef } from '../api.ts';
 import { defaultsOf, SchemaForm } from './SchemaForm.tsx';
 import { ErrorText, Loading } from './States.tsx';
 
@@ -13,7 +13,8 @@ interface Props {
   onClose: () => void;
   /** The selected observables/assets (their target kinds decide which actions fit); none: enter a target by hand. */
   targets: LaunchTarget[];
-  alertId?: string;
+  /** The alert or incident launched from: recorded on the entries, shown in its Response history. */
+  item?: ItemRef;
   observableIds?: string[];
   assetIds?: string[];
   onLaunched?: (count: number) => void;
@@ -22,7 +23,7 @@ interface Props {
 const keyOf = (c: CatalogueItem) => `${c.instanceId}|${c.action}`;
 
 /** Launch a response action: the action list comes from the tenant's catalogue, its form from the action's parameter schema. */
-export function LaunchDialog({ tenantId, opened, onClose, targets, alertId, observableIds, assetIds, onLaunched }: Props) {
+export function LaunchDialog({ tenantId, opened, onClose, targets, item, observableIds, assetIds, onLaunched }: Props) {
   const qc = useQueryClient();
   const catalogue = useQuery({ queryKey: ['catalogue', tenantId], queryFn: () => api.get<{ items: CatalogueItem[] }>(`/tenants/${tenantId}/response/catalogue`).then((r) => r.items), enabled: opened });
   const kinds = [...new Set(targets.map((t) => t.kind))];
@@ -53,7 +54,7 @@ export function LaunchDialog({ tenantId, opened, onClose, targets, alertId, obse
         instanceId: action!.instanceId,
         action: action!.action,
         params,
-        ...(alertId ? { alertId } : {}),
+        ...(item ? itemLaunch(item) : {}),
         ...(observableIds?.length ? { observableIds } : {}),
         ...(assetIds?.length ? { assetIds } : {}),
         ...(targets.length ? {} : manualKind && manualKind !== 'none' ? { targets: [{ kind: manualKind, value: manualValue }] } : { targets: [{ kind: 'none', value: '' }] }),

@@ -1,17 +1,21 @@
-import { Anchor, Badge, Button, Group, Modal, Paper, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Modal, Select, Stack, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, qs, type Alert, type Comment, type Page } from '../api.ts';
+import { api, qs, type Alert, type Asset, type Comment, type ItemRef, type Observable, type Page } from '../api.ts';
 import { ago, when, words } from '../format.ts';
 import { usePerms, useTenantId } from '../session.ts';
 import { SeverityBadge, StatusBadge } from '../components/Badges.tsx';
 import { GuardedButton } from '../components/Guarded.tsx';
+import { AssetsTab, groupAssets } from '../components/AssetsTab.tsx';
+import { CommentsTab, ItemHistory } from '../components/ItemTabs.tsx';
+import { groupObservables, ObservablesTab } from '../components/ObservablesTab.tsx';
 import { Pager, useCursor } from '../components/Pager.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
 
 export interface Incident { id: string; shortId: string; tenantId: string; title: string; description: string | null; severity: string; priority: string; status: string; resolution: string | null; alertCount: number; createdAt: string; updatedAt: string }
-interface IncidentDetails extends Incident { alerts: Alert[]; comments: Comment[] }
+/** The incident's details: its alerts, and their observables and assets (one per alert, each with its alertId). */
+interface IncidentDetails extends Incident { alerts: Alert[]; observables: Observable[]; assets: Asset[]; comments: Comment[] }
 
 const STATUSES = [{ value: 'open', label: 'Open' }, { value: 'inProgress', label: 'In progress' }, { value: 'hold', label: 'On hold' }, { value: 'closed', label: 'Closed' }];
 // The API's sort keys for incidents (src/alerts/paging.ts), as the Alerts list offers them.
@@ -69,50 +73,63 @@ export function IncidentPage() {
   const { incidentId = '' } = useParams();
   const perms = usePerms(tenantId);
   const qc = useQueryClient();
-  const [text, setText] = useState('');
   const inc = useQuery({ queryKey: ['incident', tenantId, incidentId], queryFn: () => api.get<IncidentDetails>(`/tenants/${tenantId}/incidents/${incidentId}`) });
   const refresh = () => { void qc.invalidateQueries({ queryKey: ['incident', tenantId, incidentId] }); void qc.invalidateQueries({ queryKey: ['incidents'] }); void qc.invalidateQueries({ queryKey: ['alerts'] }); };
   const patch = useMutation({ mutationFn: (body: Record<string, unknown>) => api.patch(`/tenants/${tenantId}/incidents/${incidentId}`, body), onSuccess: refresh });
   const unlink = useMutation({ mutationFn: (alertId: string) => api.del(`/tenants/${tenantId}/incidents/${incidentId}/alerts/${alertId}`), onSuccess: refresh });
-  const comment = useMutation({ mutationFn: () => api.post(`/tenants/${tenantId}/incidents/${incidentId}/comments`, { text }), onSuccess: () => { setText(''); refresh(); } });
   if (inc.isLoading) return <Loading what="the incident" />;
   if (inc.error) return <Failed what="the incident" error={inc.error} retry={() => inc.refetch()} />;
   const i = inc.data!;
+  const item: ItemRef = { kind: 'incident', id: i.id, tenantId };
+  const observables = i.observables ?? [];
+  const assets = i.assets ?? [];
   const reason = perms.why('alerts.write') ?? (i.status === 'closed' ? 'A closed incident is read-only.' : undefined);
   return (
     <Stack>
       <Anchor component={Link} to={`/t/${tenantId}/incidents`} size="sm">← Incidents</Anchor>
       <Group gap="xs"><Text ff="monospace" c="dimmed">{i.shortId}</Text><SeverityBadge value={i.severity} /><StatusBadge value={i.status} />{i.resolution && <Badge variant="outline" size="sm">{words(i.resolution)}</Badge>}</Group>
       <Title order={2}>{i.title}</Title>
-      {i.description && <Text size="sm">{i.description}</Text>}
+      <Text size="sm" c="dimmed">Created {when(i.createdAt)} · updated {ago(i.updatedAt)}</Text>
+      {i.description && <Text size="sm" maw={900}>{i.description}</Text>}
       <Group align="end">
         <Select label="Status" data={STATUSES.filter((s) => s.value !== 'closed')} value={i.status === 'closed' ? null : i.status} disabled={!!reason} onChange={(v) => v && patch.mutate({ status: v })} w={180} allowDeselect={false} />
         <GuardedButton variant="default" reason={reason} onClick={() => patch.mutate({ status: 'closed', resolution: 'truePositive' })}>Close as true positive</GuardedButton>
         <GuardedButton variant="default" reason={reason} onClick={() => patch.mutate({ status: 'closed', resolution: 'falsePositive' })}>Close as false positive</GuardedButton>
       </Group>
       <ErrorText error={patch.error ?? unlink.error} />
-      <Title order={4}>Alerts ({i.alerts.length})</Title>
-      <Table verticalSpacing="xs" aria-label="Linked alerts">
-        <Table.Tbody>
-          {i.alerts.map((a) => (
-            <Table.Tr key={a.id}>
-              <Table.Td><Text size="sm" ff="monospace">{a.shortId}</Text></Table.Td>
-              <Table.Td><Anchor component={Link} to={`/t/${a.tenantId}/alerts/${a.id}`} size="sm">{a.title}</Anchor></Table.Td>
-              <Table.Td><SeverityBadge value={a.severity} /></Table.Td>
-              <Table.Td><GuardedButton size="xs" variant="subtle" reason={reason} onClick={() => unlink.mutate(a.id)}>Unlink</GuardedButton></Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-      <Title order={4}>Comments</Title>
-      {i.comments.map((c) => <Paper key={c.id} withBorder p="sm"><Text size="xs" c="dimmed">{c.authorName} · {when(c.createdAt)}</Text><Text size="sm" style={{ whiteSpace: 'pre-wrap' }}>{c.text}</Text></Paper>)}
-      <form onSubmit={(e) => { e.preventDefault(); if (text.trim()) comment.mutate(); }}>
-        <Stack gap="xs" maw={800}>
-          <Textarea label="Add a comment" autosize minRows={2} value={text} onChange={(e) => setText(e.currentTarget.value)} disabled={!perms.can('alerts.write')} />
-          <ErrorText error={comment.error} />
-          <Group><Button type="submit" size="xs" disabled={!perms.can('alerts.write') || !text.trim()} loading={comment.isPending}>Comment</Button></Group>
-        </Stack>
-      </form>
+      <Tabs defaultValue="alerts" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="alerts">Alerts ({i.alerts.length})</Tabs.Tab>
+          <Tabs.Tab value="observables">Observables ({groupObservables(observables).length})</Tabs.Tab>
+          <Tabs.Tab value="assets">Assets ({groupAssets(assets).length})</Tabs.Tab>
+          <Tabs.Tab value="response">Response history</Tabs.Tab>
+          <Tabs.Tab value="comments">Comments ({i.comments.length})</Tabs.Tab>
+        </Tabs.List>
+        <Tabs.Panel value="alerts" pt="md">
+          {i.alerts.length ? (
+            <Table verticalSpacing="xs" aria-label="Linked alerts">
+              <Table.Thead><Table.Tr><Table.Th>ID</Table.Th><Table.Th>Title</Table.Th><Table.Th>Severity</Table.Th><Table.Th>Created</Table.Th><Table.Th aria-label="Controls" /></Table.Tr></Table.Thead>
+              <Table.Tbody>
+                {i.alerts.map((a) => (
+                  <Table.Tr key={a.id}>
+                    <Table.Td><Text size="sm" ff="monospace">{a.shortId}</Text></Table.Td>
+                    <Table.Td><Anchor component={Link} to={`/t/${a.tenantId}/alerts/${a.id}`} size="sm">{a.title}</Anchor></Table.Td>
+                    <Table.Td><SeverityBadge value={a.severity} /></Table.Td>
+                    <Table.Td><Text size="sm" title={when(a.createdAt)}>{ago(a.createdAt)}</Text></Table.Td>
+                    <Table.Td><GuardedButton size="xs" variant="subtle" reason={reason} loading={unlink.isPending && unlink.variables === a.id} onClick={() => unlink.mutate(a.id)} aria-label={`Unlink ${a.shortId}`}>Unlink</GuardedButton></Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          ) : (
+            <Empty title="No alerts linked" hint="Open a related alert and choose “Link to incident…”, then pick this incident: its observables and assets show in the tabs here." />
+          )}
+        </Tabs.Panel>
+        <Tabs.Panel value="observables" pt="md"><ObservablesTab item={item} observables={observables} alerts={i.alerts} /></Tabs.Panel>
+        <Tabs.Panel value="assets" pt="md"><AssetsTab item={item} assets={assets} alerts={i.alerts} /></Tabs.Panel>
+        <Tabs.Panel value="response" pt="md"><ItemHistory item={item} /></Tabs.Panel>
+        <Tabs.Panel value="comments" pt="md"><CommentsTab item={item} comments={i.comments} /></Tabs.Panel>
+      </Tabs>
     </Stack>
   );
 }
