@@ -35,6 +35,22 @@ export interface ConnectorContext<C = Record<string, unknown>, S = Record<string
   instance: { id: string; tenantId: string; name: string; type: string };
   config: C;
   secrets: Partial<S>;
+  /**
+   * When each secret field got its current value (epoch ms), by field — times only, never
+   * values. A copy to a child tenant keeps the parent's time (it is the same credential); null:
+   * a value typed into a draft check and not saved. Always set by the framework; absent only on
+   * contexts built by hand (tests).
+   */
+  secretsSetAt?: Record<string, number | null>;
+  /** Last recorded successful use of each secret field's current value (epoch ms); null: none since it was set. */
+  secretsUsedAt?: Record<string, number | null>;
+  /**
+   * Reports that a call authenticated with this secret field succeeded (for credentials revoked
+   * when unused). Cheap to call after every call: the framework writes at most once a day per
+   * field, only for the value this context holds, updates `secretsUsedAt`, and never fails the
+   * caller over it. Absent on draft checks, which must leave nothing behind.
+   */
+  noteSecretUsed?(field: string): Promise<void>;
   logger: Logger;
   /** The one outbound client; `useProxy` defaults to the instance's proxy toggle. */
   http: OutboundClient;
@@ -48,6 +64,23 @@ export interface ConnectorContext<C = Record<string, unknown>, S = Record<string
    * refreshed: the connector uses what it wrote.
    */
   updateOwnSettings?(patch: OwnSettingsPatch): Promise<void>;
+}
+
+/** What a connector may read about a saved instance without calling out (ConnectorType.status). */
+export interface InstanceFacts<C = Record<string, unknown>> {
+  config: C;
+  /** As ConnectorContext.secretsSetAt, for the stored secrets. */
+  secretsSetAt: Record<string, number | null>;
+  /** As ConnectorContext.secretsUsedAt. */
+  secretsUsedAt: Record<string, number | null>;
+}
+
+/** Standing facts and warnings shown with an instance (its credential's age, say). */
+export interface InstanceStatus {
+  /** Sentences that say what is wrong or soon will be and what to do; empty when all is well. */
+  warnings: string[];
+  /** Non-secret facts (dates, ages). */
+  details?: Record<string, unknown>;
 }
 
 export interface OwnSettingsPatch {
@@ -141,6 +174,11 @@ export interface ConnectorType<CS extends TObject = TObject, SS extends TObject 
    * on it — as all do when a type has no `knowsTarget` (a blocklist on each firewall).
    */
   knowsTarget?(ctx: ConnectorContext<Static<CS>, Static<SS>>, target: ActionTarget): Promise<boolean | null>;
+  /**
+   * Standing warnings for the instance view, from stored settings and secret times only: no
+   * network, no secret values; `now` is the time to judge ages by. Must not throw.
+   */
+  status?(facts: InstanceFacts<Static<CS>>, now: Date): InstanceStatus;
   /** Side-effect-free probe over exactly the client, credentials and proxy path real runs use. */
   check(ctx: ConnectorContext<Static<CS>, Static<SS>>): Promise<CheckResult>;
   actions: Record<string, ConnectorAction<Static<CS>, Static<SS>, any>>;

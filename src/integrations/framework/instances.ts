@@ -6,10 +6,10 @@ import { AppError, conflict, invalidField, notFound } from '../../platform/error
 import { SYSTEM_ACTOR, type Actor } from '../../platform/actor.ts';
 import type { AuditLog } from '../../platform/audit/index.ts';
 import type { Logger } from '../../platform/log/index.ts';
-import type { Vault, SecretRef } from '../../platform/secrets/index.ts';
+import type { Vault, SecretRef, SecretsWithTimes } from '../../platform/secrets/index.ts';
 import { OutboundError, type OutboundClient } from '../../platform/outbound/index.ts';
 import type { Tenant, TenantsService } from '../../tenants/tenants.ts';
-import type { ActionResult, ActionTarget, CheckResult, ConnectorContext, ConnectorType, OwnSettingsPatch } from './contract.ts';
+import type { ActionResult, ActionTarget, CheckResult, ConnectorContext, ConnectorType, InstanceStatus, OwnSettingsPatch } from './contract.ts';
 import type { ConnectorRegistry } from './registry.ts';
 import { validateAgainst, withDefaults } from './validate.ts';
 
@@ -58,8 +58,10 @@ export interface IntegrationInstance {
   name: string;
   enabled: boolean;
   config: Record<string, unknown>;
-  /** Which secret fields are set and when; never their values. */
-  secrets: { field: string; updatedAt: number }[];
+  /** Which secret fields are set, when the current value was set and last used; never their values. */
+  secrets: { field: string; updatedAt: number; usedAt: number | null }[];
+  /** The connector's standing warnings (ConnectorType.status); null when the type has none. */
+  status: InstanceStatus | null;
   copiedFrom: { tenantId: string; instanceId: string } | null;
   lastCheck: StoredCheck | null;
   createdAt: number;
@@ -79,6 +81,23 @@ export interface IntegrationsServiceDeps {
 }
 
 const OWNER_KIND = 'integration';
+/** A secret's use is recorded at most this often (ConnectorContext.noteSecretUsed). */
+export const SECRET_USE_RECORD_INTERVAL_MS = 24 * 60 * 60_000;
+
+/** Secret values with their set and use times, by field. */
+interface LoadedSecrets {
+  values: Record<string, string>;
+  setAt: Record<string, number | null>;
+  usedAt: Record<string, number | null>;
+}
+
+function loaded(s: SecretsWithTimes): LoadedSecrets {
+  return {
+    values: s.values,
+    setAt: Object.fromEntries(s.described.map((d) => [d.field, d.updatedAt])),
+    usedAt: Object.fromEntries(s.described.map((d) => [d.field, d.usedAt])),
+  };
+}
 const NAME_FORBIDDEN = /[<>"\u0000-\u001f\u007f]/;
 
 export class IntegrationsService {
@@ -203,7 +222,7 @@ export class IntegrationsService {
   async check(tenant: Tenant, id: string, actor: Actor): Promise<CheckResult> {
     const row = await this.row(tenant.id, id);
     const type = this.typeOf(row.type);
-    const secrets = await this.deps.vault.getAll(this.ref(tenant.id, id));
+    const secrets = loaded(await this.deps.vault.getAllWithTimes(this.ref(tenant.id, id)));
     const result = await this.runCheck(type, { id, tenantId: tenant.id, name: row.name, type: row.type }, JSON.parse(row.config), secrets);
     const stored: StoredCheck = { ...result, at: now() };
     await this.db.updateTable('integration_instances').set({ last_check: JSON.stringify(stored) }).where('id', '=', id).execute();
@@ -219,13 +238,16 @@ export class IntegrationsService {
     this.assertTenantTakesIntegrations(tenant);
     const type = this.typeOf(input.type);
     const config = this.validConfig(type, tenant, input.config);
-    let saved: Record<string, string> = {};
+    let saved: LoadedSecrets = { values: {}, setAt: {}, usedAt: {} };
     if (input.instanceId) {
       const row = await this.row(tenant.id, input.instanceId);
       if (row.type !== type.type) throw invalidField('instanceId', `is a ${row.type} integration, not ${type.type}`);
-      saved = await this.deps.vault.getAll(this.ref(tenant.id, row.id));
+      saved = loaded(await this.deps.vault.getAllWithTimes(this.ref(tenant.id, row.id)));
     }
-    const secrets = { ...saved, ...this.validSecrets(type, input.secrets ?? {}) };
+    const typed = this.validSecrets(type, input.secrets ?? {});
+    // A value typed into the draft has not been set anywhere yet: no set or use time.
+    const untimed = Object.fromEntries(Object.keys(typed).map((f) => [f, null]));
+    const secrets: LoadedSecrets = { values: { ...saved.values, ...typed }, setAt: { ...saved.setAt, ...untimed }, usedAt: { ...saved.usedAt, ...untimed } };
     const result = await this.runCheck(type, { id: input.instanceId ?? 'draft', tenantId: tenant.id, name: 'draft', type: type.type }, config, secrets, false);
     await this.deps.audit.append({ actor, tenantId: tenant.id, action: 'integration.check_draft', target: { kind: 'integration', id: input.instanceId ?? null }, outcome: result.ok ? 'success' : 'failure', details: { type: type.type, ok: result.ok, stage: result.stage } });
     return result;
@@ -240,7 +262,7 @@ export class IntegrationsService {
     if (!action.targetKinds.includes(target.kind)) throw invalidField('target.kind', `${actionName} does not act on ${target.kind}`);
     const validParams = validateAgainst(action.paramsSchema, params, 'params');
     if (!row.enabled) throw new AppError(409, 'integration_disabled', `the ${row.name} integration is disabled: enable it to run actions`);
-    const secrets = await this.deps.vault.getAll(this.ref(tenantId, instanceId));
+    const secrets = loaded(await this.deps.vault.getAllWithTimes(this.ref(tenantId, instanceId)));
     return this.withCall(tenantId, instanceId, signal, async (callSignal) => {
       const ctx = this.context(type, { id: row.id, tenantId, name: row.name, type: row.type }, JSON.parse(row.config), secrets, callSignal);
       return action.execute(ctx, target, validParams as never);
@@ -336,11 +358,11 @@ export class IntegrationsService {
     const row = await this.row(tenantId, instanceId);
     const type = this.typeOf(row.type);
     if (!row.enabled) throw new AppError(409, 'integration_disabled', `the ${row.name} integration is disabled: enable it first`);
-    const secrets = await this.deps.vault.getAll(this.ref(tenantId, instanceId));
+    const secrets = loaded(await this.deps.vault.getAllWithTimes(this.ref(tenantId, instanceId)));
     return this.withCall(tenantId, instanceId, signal, (callSignal) => fn(this.context(type, { id: row.id, tenantId, name: row.name, type: row.type }, JSON.parse(row.config), secrets, callSignal), type));
   }
 
-  private async runCheck(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>, saved = true): Promise<CheckResult> {
+  private async runCheck(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: LoadedSecrets, saved = true): Promise<CheckResult> {
     try {
       return await this.withCall(instance.tenantId, instance.id, undefined, (signal) => type.check(this.context(type, instance, config, secrets, signal, saved)));
     } catch (err: any) {
@@ -351,16 +373,40 @@ export class IntegrationsService {
     }
   }
 
-  private context(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: Record<string, string>, signal: AbortSignal, saved = true): ConnectorContext {
+  private context(type: ConnectorType, instance: ConnectorContext['instance'], config: Record<string, unknown>, secrets: LoadedSecrets, signal: AbortSignal, saved = true): ConnectorContext {
+    // Copies: the connector may not change what the next call sees except through the vault.
+    const secretsSetAt = { ...secrets.setAt };
+    const secretsUsedAt = { ...secrets.usedAt };
     return {
       instance,
       config,
-      secrets,
+      secrets: secrets.values,
+      secretsSetAt,
+      secretsUsedAt,
+      noteSecretUsed: saved ? (field) => this.noteSecretUsed(type, instance, field, secrets.setAt[field] ?? null, secretsUsedAt) : undefined,
       logger: this.deps.logger.child({ connector: type.type, instanceId: instance.id, tenantId: instance.tenantId }),
       http: this.deps.outbound.scoped({ useProxy: config.proxy === true, signal }),
       signal,
       updateOwnSettings: saved ? (patch) => this.updateOwnSettings(type, instance, patch) : undefined,
     };
+  }
+
+  /**
+   * ConnectorContext.noteSecretUsed: at most one write a day per field (decided from the time
+   * loaded with the context, then by the vault's conditional update across processes), bound to
+   * the value the context holds. Not audited: it changes no setting. A failure is logged only.
+   */
+  private async noteSecretUsed(type: ConnectorType, instance: ConnectorContext['instance'], field: string, setAt: number | null, usedAt: Record<string, number | null>): Promise<void> {
+    if (setAt === null) return;
+    const at = now();
+    const last = usedAt[field];
+    if (last != null && at - last < SECRET_USE_RECORD_INTERVAL_MS) return;
+    usedAt[field] = at;
+    try {
+      await this.deps.vault.markUsed(this.ref(instance.tenantId, instance.id), field, { setAt, at, notWithinMs: SECRET_USE_RECORD_INTERVAL_MS });
+    } catch (err) {
+      this.deps.logger.warn({ connector: type.type, instanceId: instance.id, tenantId: instance.tenantId, field, err: (err as Error).message }, 'recording the use of a secret failed');
+    }
   }
 
   /** ConnectorContext.updateOwnSettings: validated like a user's edit, audited as the system. */
@@ -498,6 +544,21 @@ export class IntegrationsService {
     return out;
   }
 
+  /** ConnectorType.status over stored facts; a connector's mistake costs the warnings, not the view. */
+  private statusOf(typeId: string, config: Record<string, unknown>, described: { field: string; updatedAt: number; usedAt: number | null }[]): InstanceStatus | null {
+    const type = this.deps.registry.get(typeId);
+    if (!type?.status) return null;
+    try {
+      return type.status(
+        { config, secretsSetAt: Object.fromEntries(described.map((d) => [d.field, d.updatedAt])), secretsUsedAt: Object.fromEntries(described.map((d) => [d.field, d.usedAt])) },
+        new Date(now()),
+      );
+    } catch (err) {
+      this.deps.logger.warn({ connector: typeId, err: (err as Error).message }, 'connector status failed');
+      return null;
+    }
+  }
+
   private async assertNameFree(trx: Transaction<any>, tenantId: string, name: string, exceptId?: string): Promise<void> {
     let q = (trx as unknown as Db).selectFrom('integration_instances').select('id').where('tenant_id', '=', tenantId).where('name', '=', name);
     if (exceptId) q = q.where('id', '!=', exceptId);
@@ -505,14 +566,17 @@ export class IntegrationsService {
   }
 
   private async toInstance(row: InstancesTable): Promise<IntegrationInstance> {
+    const described = await this.deps.vault.describe(this.ref(row.tenant_id, row.id));
+    const config = JSON.parse(row.config);
     return {
       id: row.id,
       tenantId: row.tenant_id,
       type: row.type,
       name: row.name,
       enabled: !!row.enabled,
-      config: JSON.parse(row.config),
-      secrets: await this.deps.vault.describe(this.ref(row.tenant_id, row.id)),
+      config,
+      secrets: described.map((d) => ({ field: d.field, updatedAt: d.updatedAt, usedAt: d.usedAt })),
+      status: this.statusOf(row.type, config, described),
       copiedFrom: row.copied_from_instance_id ? { tenantId: row.copied_from_tenant_id!, instanceId: row.copied_from_instance_id } : null,
       lastCheck: row.last_check ? JSON.parse(row.last_check) : null,
       createdAt: Number(row.created_at),

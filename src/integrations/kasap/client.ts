@@ -109,6 +109,7 @@ function parseUser(u: unknown): KasapUser | null {
 export class KasapClient {
   private readonly base: string;
   private readonly token: string;
+  private useNoted = false;
 
   constructor(private readonly ctx: Ctx) {
     this.base = ctx.config.openapiUrl.replace(/\/+$/, '').replace(/\/openapi\/v1$/, '');
@@ -132,6 +133,12 @@ export class KasapClient {
       maxResponseBytes: 16 * 1024 * 1024,
       signal: this.ctx.signal,
     });
+    // KASAP accepted the token: record its use (it revokes tokens unused for 6 months). The
+    // framework writes at most once a day; one note per client is enough.
+    if (res.status >= 200 && res.status < 300 && !this.useNoted) {
+      this.useNoted = true;
+      await this.ctx.noteSecretUsed?.('token');
+    }
     return res;
   }
 
@@ -197,11 +204,20 @@ export const TOKEN_LIFETIME_MONTHS = 12;
 export const TOKEN_UNUSED_REVOKE_MONTHS = 6;
 /** xdrhub warns from this month of the token's life. */
 export const TOKEN_WARN_FROM_MONTH = 11;
+/** xdrhub warns when the token has not been used for this many months. */
+export const TOKEN_UNUSED_WARN_MONTHS = 5;
 
 export interface TokenAge {
+  /**
+   * What the age counts from: the issue date the user entered ("Token issued on"), else the
+   * time the token was set in xdrhub (the token cannot be younger), else nothing known.
+   */
+  basis: 'issued' | 'set' | null;
+  /** The date the age counts from (YYYY-MM-DD): the issue date or the set date. */
   issuedAt: string | null;
-  /** Whole months since issue; null when the issue date is unknown. */
+  /** Whole months since that date; null when nothing is known. With basis "set", at least this old. */
   ageMonths: number | null;
+  /** With basis "set", the latest it can expire (a token issued before it was set expires earlier). */
   expiresAt: string | null;
   /** Words for the check message, when the token nears or passed its end; null otherwise. */
   warning: string | null;
@@ -213,22 +229,80 @@ function addMonths(d: Date, months: number): Date {
   return out;
 }
 
-/** The token's age from the configured issue date (the framework only knows when a secret changed). */
-export function tokenAge(issuedAt: string | undefined, now: Date = new Date()): TokenAge {
-  if (!issuedAt) return { issuedAt: null, ageMonths: null, expiresAt: null, warning: null };
-  const issued = new Date(`${issuedAt.slice(0, 10)}T00:00:00Z`);
-  if (Number.isNaN(issued.getTime())) return { issuedAt, ageMonths: null, expiresAt: null, warning: null };
-  let months = (now.getUTCFullYear() - issued.getUTCFullYear()) * 12 + now.getUTCMonth() - issued.getUTCMonth();
-  if (now.getUTCDate() < issued.getUTCDate()) months--;
-  const expires = addMonths(issued, TOKEN_LIFETIME_MONTHS);
-  const expiresAt = expires.toISOString().slice(0, 10);
+/** Whole calendar months from `from` to `to` (a month is complete on the same day of the month). */
+function monthsBetween(from: Date, to: Date): number {
+  let months = (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + to.getUTCMonth() - from.getUTCMonth();
+  if (to.getUTCDate() < from.getUTCDate()) months--;
+  return months;
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The token's age: from the configured issue date when entered, else from when the token was set
+ * in xdrhub (`setAt`, epoch ms: ConnectorContext.secretsSetAt.token). Warns from month 11.
+ */
+export function tokenAge(issuedAt: string | undefined, now: Date = new Date(), setAt?: number | null): TokenAge {
+  let basis: TokenAge['basis'] = null;
+  let from: Date | null = null;
+  if (issuedAt) {
+    const issued = new Date(`${issuedAt.slice(0, 10)}T00:00:00Z`);
+    if (Number.isNaN(issued.getTime())) return { basis: null, issuedAt, ageMonths: null, expiresAt: null, warning: null };
+    basis = 'issued';
+    from = issued;
+  } else if (setAt != null && Number.isFinite(setAt)) {
+    basis = 'set';
+    from = new Date(setAt);
+  }
+  if (!from || !basis) return { basis: null, issuedAt: null, ageMonths: null, expiresAt: null, warning: null };
+  const months = monthsBetween(from, now);
+  const expires = addMonths(from, TOKEN_LIFETIME_MONTHS);
+  const expiresAt = day(expires);
+  const since = basis === 'issued' ? `(issued on ${day(from)})` : `(set in xdrhub on ${day(from)}; KASAP's issue date not entered)`;
+  const after = basis === 'issued' ? 'update "Token issued on"' : 'enter its issue date in "Token issued on"';
   let warning: string | null = null;
   if (now >= expires) {
-    warning = `the token was issued on ${issuedAt.slice(0, 10)} and expired on ${expiresAt} (KASAP tokens last ${TOKEN_LIFETIME_MONTHS} months): ${REMEDY} (Reissue token), replace it here and update "Token issued on"`;
+    warning = `the token ${since} ${basis === 'issued' ? `expired on ${expiresAt}` : `has expired, on ${expiresAt} at the latest`} (KASAP tokens last ${TOKEN_LIFETIME_MONTHS} months): ${REMEDY} (Reissue token), replace it here and ${after}`;
   } else if (months >= TOKEN_WARN_FROM_MONTH - 1) {
     // From the first day of month 11 (10 full months passed).
     const days = Math.ceil((expires.getTime() - now.getTime()) / 86_400_000);
-    warning = `the token expires on ${expiresAt}, in ${days} day(s) (KASAP tokens last ${TOKEN_LIFETIME_MONTHS} months): reissue it in KASAP → Import and sync → OpenAPI before then, replace it here and update "Token issued on"`;
+    const when = basis === 'issued' ? `on ${expiresAt}, in ${days} day(s)` : `on ${expiresAt} at the latest, in ${days} day(s) or fewer`;
+    warning = `the token ${since} expires ${when} (KASAP tokens last ${TOKEN_LIFETIME_MONTHS} months): reissue it in KASAP → Import and sync → OpenAPI before then, replace it here and ${after}`;
   }
-  return { issuedAt: issuedAt.slice(0, 10), ageMonths: Math.max(0, months), expiresAt, warning };
+  return { basis, issuedAt: day(from), ageMonths: Math.max(0, months), expiresAt, warning };
+}
+
+export interface TokenUse {
+  /** Last successful call xdrhub recorded with this token (YYYY-MM-DD), recorded at most daily; null: none since it was set. */
+  lastUsedAt: string | null;
+  /** What the idle time counts from: the last use, else the time the token was set in xdrhub. */
+  idleSince: string | null;
+  /** Whole months since then; null when neither time is known. */
+  idleMonths: number | null;
+  /** When KASAP revokes the token if it stays unused (YYYY-MM-DD). */
+  revokedIfUnusedBy: string | null;
+  /** From 5 months unused: words saying so and what to do; null otherwise. */
+  warning: string | null;
+}
+
+/**
+ * How long the token has gone unused by xdrhub: from the last recorded use (`usedAt`,
+ * ConnectorContext.secretsUsedAt.token), else from when it was set (`setAt`). KASAP revokes tokens
+ * unused for 6 months; xdrhub warns from 5. Other systems using the same token are not seen.
+ */
+export function tokenUse(usedAt: number | null | undefined, setAt: number | null | undefined, now: Date = new Date()): TokenUse {
+  const used = usedAt != null && Number.isFinite(usedAt) ? new Date(usedAt) : null;
+  const set = setAt != null && Number.isFinite(setAt) ? new Date(setAt) : null;
+  const from = used ?? set;
+  if (!from) return { lastUsedAt: null, idleSince: null, idleMonths: null, revokedIfUnusedBy: null, warning: null };
+  const months = monthsBetween(from, now);
+  const revokeBy = addMonths(from, TOKEN_UNUSED_REVOKE_MONTHS);
+  const since = used ? `xdrhub last used the token on ${day(used)}` : `xdrhub has not used the token since it was set on ${day(from)}`;
+  let warning: string | null = null;
+  if (now >= revokeBy) {
+    warning = `${since}, ${months} month(s) ago: KASAP revokes tokens unused for ${TOKEN_UNUSED_REVOKE_MONTHS} months, so it may be revoked already. If calls are refused, ${REMEDY} (New token) and replace it here`;
+  } else if (months >= TOKEN_UNUSED_WARN_MONTHS) {
+    warning = `${since}, ${months} month(s) ago: KASAP revokes tokens unused for ${TOKEN_UNUSED_REVOKE_MONTHS} months, on about ${day(revokeBy)} for this one. Run Check connection or any KASAP action before then (each successful call counts as use)`;
+  }
+  return { lastUsedAt: used ? day(used) : null, idleSince: day(from), idleMonths: Math.max(0, months), revokedIfUnusedBy: day(revokeBy), warning };
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { defineConnector, type ActionResult, type ActionTarget, type CheckResult, type ConnectorContext } from '../framework/contract.ts';
+import { defineConnector, type ActionResult, type ActionTarget, type CheckResult, type ConnectorContext, type InstanceStatus } from '../framework/contract.ts';
 import { OutboundError } from '../../platform/outbound/index.ts';
-import { KasapClient, tokenAge, type KasapUser } from './client.ts';
+import { KasapClient, tokenAge, tokenUse, type KasapUser, type TokenAge, type TokenUse } from './client.ts';
 import { kasapConfigSchema, kasapSecretsSchema, type KasapConfig, type KasapSecrets } from './settings.ts';
 
 /**
@@ -34,6 +34,30 @@ function training(u: KasapUser) {
     planned: u.courses.filter((c) => c.status === 'planned').map((c) => ({ id: c.id, name: c.name })),
     certificates: u.certificates,
   };
+}
+
+const isoDay = (ms: number | null | undefined) => (ms == null ? null : new Date(ms).toISOString().slice(0, 10));
+
+/** The token's dates and warnings as check details and instance status (never the token). */
+function tokenFacts(issuedAt: string | undefined, setAt: number | null, age: TokenAge, use: TokenUse): Record<string, unknown> {
+  return {
+    tokenIssuedAt: issuedAt ? age.issuedAt ?? issuedAt : 'unknown',
+    tokenSetInXdrhubAt: isoDay(setAt),
+    tokenAgeBasis: age.basis,
+    tokenAgeMonths: age.ageMonths,
+    tokenExpiresAt: age.expiresAt,
+    tokenWarning: age.warning,
+    tokenLastUsedAt: use.lastUsedAt,
+    tokenUnusedMonths: use.idleMonths,
+    tokenRevokedIfUnusedBy: use.revokedIfUnusedBy,
+    tokenUnusedWarning: use.warning,
+  };
+}
+
+function ageWords(age: TokenAge): string {
+  if (age.basis === 'issued') return `token issued on ${age.issuedAt}, ${age.ageMonths} month(s) old, expires ${age.expiresAt}`;
+  if (age.basis === 'set') return `token set in xdrhub on ${age.issuedAt}; KASAP's issue date not entered: the token is at least ${age.ageMonths} month(s) old and expires on ${age.expiresAt} at the latest (enter "Token issued on" for the exact date)`;
+  return 'token age unknown: it is not saved yet and "Token issued on" is empty';
 }
 
 const notFound = (email: string): ActionResult => ({ summary: `${email} is not a KASAP user`, output: { found: false, email } });
@@ -82,8 +106,12 @@ export const kasapConnector = defineConnector({
   secretsSchema: kasapSecretsSchema,
   rootOnlyFields: ['proxy'],
   async check(ctx): Promise<CheckResult> {
-    const age = tokenAge(ctx.config.tokenIssuedAt);
-    const details = { tokenIssuedAt: age.issuedAt ?? 'unknown', tokenAgeMonths: age.ageMonths, tokenExpiresAt: age.expiresAt, tokenWarning: age.warning };
+    const now = new Date();
+    const setAt = ctx.secretsSetAt?.token ?? null;
+    const age = tokenAge(ctx.config.tokenIssuedAt, now, setAt);
+    // Idle time up to this check: its own calls count as use once they succeed.
+    const before = tokenUse(ctx.secretsUsedAt?.token, setAt, now);
+    const details = tokenFacts(ctx.config.tokenIssuedAt, setAt, age, before);
     const client = new KasapClient(ctx);
     let groups;
     try {
@@ -91,18 +119,33 @@ export const kasapConnector = defineConnector({
       groups = await client.groups();
       await client.probeReport();
     } catch (err) {
-      if (err instanceof OutboundError && age.warning && err.kind === 'auth') {
-        return { ok: false, stage: err.stage, message: `${err.message}. Also: ${age.warning}`, details };
+      const also = [age.warning, before.warning].filter(Boolean);
+      if (err instanceof OutboundError && also.length && err.kind === 'auth') {
+        return { ok: false, stage: err.stage, message: `${err.message}. Also: ${also.join('. Also: ')}`, details };
       }
       throw err;
     }
-    const ageWords = age.ageMonths === null ? 'token age unknown (set "Token issued on" to be warned before it expires)' : `token ${age.ageMonths} month(s) old, expires ${age.expiresAt}`;
+    const usedNow = ctx.secretsUsedAt?.token ?? null;
+    let useWords = '';
+    if (before.warning) {
+      useWords = `. WARNING: xdrhub had not used the token for ${before.idleMonths} month(s) before this check (${before.lastUsedAt ? `last use ${before.lastUsedAt}` : `set ${before.idleSince}, never used since`}), and KASAP revokes tokens unused for 6 months: this check used it; use the connection at least every 6 months`;
+    } else if (before.lastUsedAt) {
+      useWords = `; last used by xdrhub on ${before.lastUsedAt} before this check`;
+    }
     return {
       ok: true,
       stage: 'request',
-      message: `KASAP answered: ${groups.length} learning group(s), report right present; ${ageWords}${age.warning ? `. WARNING: ${age.warning}` : ''}. The right to change groups is used only by actions`,
-      details: { ...details, groups: groups.length },
+      message: `KASAP answered: ${groups.length} learning group(s), report right present; ${ageWords(age)}${age.warning ? `. WARNING: ${age.warning}` : ''}${useWords}. The right to change groups is used only by actions`,
+      details: { ...details, tokenLastUsedAt: isoDay(usedNow) ?? before.lastUsedAt, tokenLastUsedBeforeCheck: before.lastUsedAt, groups: groups.length },
     };
+  },
+  /** The token's age and idle time in the instance view, without calling KASAP. */
+  status({ config, secretsSetAt, secretsUsedAt }, now): InstanceStatus {
+    const setAt = secretsSetAt.token ?? null;
+    if (setAt === null) return { warnings: ['no KASAP token is set: issue one in KASAP → Import and sync → OpenAPI and paste it here'], details: {} };
+    const age = tokenAge(config.tokenIssuedAt, now, setAt);
+    const use = tokenUse(secretsUsedAt.token, setAt, now);
+    return { warnings: [age.warning, use.warning].filter((w): w is string => w !== null), details: tokenFacts(config.tokenIssuedAt, setAt, age, use) };
   },
   actions: {
     lookup: {

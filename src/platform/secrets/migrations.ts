@@ -12,7 +12,10 @@ export type SecretsTable = {
   key_id: string;
   ciphertext: string;
   created_at: number;
+  /** When the current value was set (a copy to a child tenant keeps the parent's time). */
   updated_at: number;
+  /** When a connector last reported a successful call with the current value; null: not since it was set. */
+  used_at: number | null;
 };
 
 export type VaultTables = {
@@ -40,6 +43,15 @@ export const vaultMigrations: ModuleMigration[] = [
       await db.schema.createIndex('secrets_tenant').on('secrets').column('tenant_id').execute();
       // Rotation looks for rows not under the current key.
       await db.schema.createIndex('secrets_key').on('secrets').column('key_id').execute();
+    },
+  },
+  {
+    // Last successful use of a credential (KASAP revokes tokens unused for 6 months). Nullable:
+    // rows from before this migration, and values never used since they were set, are unknown.
+    name: '20261128_135_secrets_used_at',
+    async up(db, dialect) {
+      const t = columnTypes(dialect);
+      await db.schema.alterTable('secrets').addColumn('used_at', t.time).execute();
     },
   },
 ];

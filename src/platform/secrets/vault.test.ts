@@ -187,6 +187,65 @@ for (const d of await dialectsUnderTest()) {
       assert.deepEqual(await vault.getAll(child), { password: 'child-own', token: 'inherited-token' });
     });
 
+    test('set and use times: the same value keeps them, a new value resets them, a copy keeps the source\'s', async () => {
+      const r = ref('t-times', 'inst-times');
+      const child = ref('t-times-child', 'inst-times-c');
+      await vault.set(r, 'token', 'tok-1');
+      const setAt = Date.now() - 40 * 86_400_000;
+      await database.db.updateTable('secrets').set({ updated_at: setAt }).where('owner_id', '=', r.ownerId).execute();
+      assert.deepEqual((await vault.describe(r)).map((d) => [d.updatedAt, d.usedAt]), [[setAt, null]]);
+
+      // A use is recorded only for the value set at setAt, and not twice within notWithinMs.
+      assert.equal(await vault.markUsed(r, 'token', { setAt: setAt + 1, at: setAt + 10 }), false);
+      assert.equal(await vault.markUsed(r, 'token', { setAt, at: setAt + 10, notWithinMs: 1000 }), true);
+      assert.equal(await vault.markUsed(r, 'token', { setAt, at: setAt + 500, notWithinMs: 1000 }), false);
+      assert.equal(await vault.markUsed(r, 'token', { setAt, at: setAt + 1010, notWithinMs: 1000 }), true);
+      const withTimes = await vault.getAllWithTimes(r);
+      assert.deepEqual(withTimes.values, { token: 'tok-1' });
+      assert.deepEqual(withTimes.described.map((d) => [d.field, d.updatedAt, d.usedAt]), [['token', setAt, setAt + 1010]]);
+
+      // Setting the same value again is not a new credential: both times stay.
+      await vault.set(r, 'token', 'tok-1');
+      assert.deepEqual((await vault.describe(r)).map((d) => [d.updatedAt, d.usedAt]), [[setAt, setAt + 1010]]);
+
+      // The child's copy is the same credential: it keeps the set and use times, re-encrypted.
+      await vault.copy(r, child);
+      assert.deepEqual((await vault.describe(child)).map((d) => [d.field, d.updatedAt, d.usedAt]), [['token', setAt, setAt + 1010]]);
+      assert.notEqual((await rawRow(child, 'token')).ciphertext, (await rawRow(r, 'token')).ciphertext);
+
+      // A new value is a new credential: set now, never used.
+      const before = Date.now();
+      await vault.set(r, 'token', 'tok-2');
+      const [d] = await vault.describe(r);
+      assert.ok(d.updatedAt >= before, 'a new value gets a new set time');
+      assert.equal(d.usedAt, null);
+      assert.equal(await vault.markUsed(r, 'token', { setAt, at: Date.now() }), false, 'a use of the old value is not recorded on the new one');
+      assert.ok(!JSON.stringify(await vault.describe(r)).includes('tok-'));
+      await vault.remove(r);
+      await vault.remove(child);
+    });
+
+    test('the used_at migration leaves existing rows readable, with no use recorded', async () => {
+      const old = await createTestDatabase(d.dialect);
+      const db2 = await old.open();
+      try {
+        await migrate(db2, vaultMigrations.slice(0, 1));
+        // A row written by the code of the first migration's time (no used_at column yet).
+        await db2.db
+          .insertInto('secrets')
+          .values({ id: 'old-row', tenant_id: 't-old', owner_kind: 'integration', owner_id: 'inst-old', field: 'token', key_id: 'k', ciphertext: 'v1.x', created_at: 1, updated_at: 2 })
+          .execute();
+        await migrate(db2, vaultMigrations);
+        const after = createVault({ database: db2, keyring });
+        assert.deepEqual(await after.describe(ref('t-old', 'inst-old')), [{ field: 'token', createdAt: 1, updatedAt: 2, usedAt: null }]);
+        await after.set(ref('t-old', 'inst-new'), 'token', 'fresh');
+        assert.equal((await after.describe(ref('t-old', 'inst-new')))[0].usedAt, null);
+      } finally {
+        await db2.close();
+        await old.drop();
+      }
+    });
+
     test('removeForTenants purges exactly those tenants, in chunks', async () => {
       const many = Array.from({ length: 1200 }, (_, i) => `t-purge-${i}`);
       await vault.set(ref('t-purge-3', 'x'), 'a', '1');

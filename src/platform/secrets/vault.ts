@@ -30,8 +30,20 @@ export class VaultError extends Error {
 
 export interface SecretDescription {
   field: string;
+  /** When the field was first set on this owner. */
   createdAt: number;
+  /**
+   * When the current value was set: setting the same value again keeps it, and a copy to another
+   * owner (a child tenant's instance) keeps the source's time — it is the same credential.
+   */
   updatedAt: number;
+  /** Last successful use of the current value reported through `markUsed`; null: none since it was set. */
+  usedAt: number | null;
+}
+
+export interface SecretsWithTimes {
+  values: Record<string, string>;
+  described: SecretDescription[];
 }
 
 export interface RotateResult {
@@ -52,11 +64,21 @@ export interface Vault {
   set(ref: SecretRef, field: string, value: string, trx?: Executor): Promise<void>;
   get(ref: SecretRef, field: string, trx?: Executor): Promise<string | undefined>;
   getAll(ref: SecretRef, trx?: Executor): Promise<Record<string, string>>;
+  /** getAll and describe from one read, so the times belong to the values returned. */
+  getAllWithTimes(ref: SecretRef, trx?: Executor): Promise<SecretsWithTimes>;
   /** Which fields are set and when they changed; never values. */
   describe(ref: SecretRef, trx?: Executor): Promise<SecretDescription[]>;
+  /**
+   * Records a successful use of a field at `at`, only while its value is still the one set at
+   * `setAt` and the recorded use is older than `notWithinMs` (one statement; returns whether it wrote).
+   */
+  markUsed(ref: SecretRef, field: string, use: { setAt: number; at?: number; notWithinMs?: number }, trx?: Executor): Promise<boolean>;
   /** Removes one field, or every field of the owner; returns how many were removed. */
   remove(ref: SecretRef, field?: string, trx?: Executor): Promise<number>;
-  /** Decrypts every field of `from` and re-encrypts it bound to `to`; returns how many were copied. */
+  /**
+   * Decrypts every field of `from` and re-encrypts it bound to `to`, keeping each field's set and
+   * use times (the copy is the same credential); returns how many were copied.
+   */
   copy(from: SecretRef, to: SecretRef, trx?: Executor): Promise<number>;
   /** Purges every secret of these tenants; returns how many rows were deleted. */
   removeForTenants(tenantIds: readonly string[], trx?: Executor): Promise<number>;
@@ -116,22 +138,44 @@ export function createVault({ database, keyring, logger }: CreateVaultOptions): 
     }
   };
 
-  const upsert = async (ref: SecretRef, field: string, value: string, trx?: Executor) => {
+  /** The value's set and use times: given (a copy), kept (the same value set again), or new. */
+  const timesFor = async (ref: SecretRef, field: string, value: string, trx?: Executor): Promise<{ setAt: number; usedAt: number | null }> => {
+    const existing = await rowsOf(ref, trx).where('field', '=', field).executeTakeFirst();
+    if (existing) {
+      let same = false;
+      try {
+        same = open(ref, field, existing.ciphertext) === value;
+      } catch {
+        // An unreadable old value is replaced; its times do not describe the new one.
+      }
+      if (same) return { setAt: Number(existing.updated_at), usedAt: existing.used_at == null ? null : Number(existing.used_at) };
+    }
+    return { setAt: now(), usedAt: null };
+  };
+
+  const upsert = async (ref: SecretRef, field: string, value: string, trx?: Executor, times?: { createdAt: number; setAt: number; usedAt: number | null }) => {
+    const { setAt, usedAt } = times ?? (await timesFor(ref, field, value, trx));
     const { keyId, ciphertext } = sealFor(ref, field, value);
-    const at = now();
     await tables(trx)
       .insertInto('secrets')
-      .values({ id: newId(), tenant_id: ref.tenantId, owner_kind: ref.ownerKind, owner_id: ref.ownerId, field, key_id: keyId, ciphertext, created_at: at, updated_at: at })
+      .values({ id: newId(), tenant_id: ref.tenantId, owner_kind: ref.ownerKind, owner_id: ref.ownerId, field, key_id: keyId, ciphertext, created_at: times?.createdAt ?? now(), updated_at: setAt, used_at: usedAt })
       .onConflict((oc) =>
-        oc.columns(['owner_kind', 'owner_id', 'field']).doUpdateSet({ tenant_id: ref.tenantId, key_id: keyId, ciphertext, updated_at: at }),
+        oc.columns(['owner_kind', 'owner_id', 'field']).doUpdateSet({ tenant_id: ref.tenantId, key_id: keyId, ciphertext, updated_at: setAt, used_at: usedAt }),
       )
       .execute();
   };
 
+  const describeRow = (r: Pick<SecretsTable, 'field' | 'created_at' | 'updated_at' | 'used_at'>): SecretDescription => ({
+    field: r.field,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    usedAt: r.used_at == null ? null : Number(r.used_at),
+  });
+
   const rowsOf = (ref: SecretRef, trx?: Executor) =>
     tables(trx)
       .selectFrom('secrets')
-      .select(['field', 'ciphertext', 'created_at', 'updated_at'])
+      .select(['field', 'ciphertext', 'created_at', 'updated_at', 'used_at'])
       .where('tenant_id', '=', ref.tenantId)
       .where('owner_kind', '=', ref.ownerKind)
       .where('owner_id', '=', ref.ownerId)
@@ -156,9 +200,30 @@ export function createVault({ database, keyring, logger }: CreateVaultOptions): 
       return out;
     },
 
-    async describe(ref, trx) {
+    async getAllWithTimes(ref, trx) {
       const rows = await rowsOf(ref, trx).execute();
-      return rows.map((r) => ({ field: r.field, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) }));
+      const values: Record<string, string> = {};
+      for (const row of rows) values[row.field] = open(ref, row.field, row.ciphertext);
+      return { values, described: rows.map(describeRow) };
+    },
+
+    async describe(ref, trx) {
+      return (await rowsOf(ref, trx).execute()).map(describeRow);
+    },
+
+    async markUsed(ref, field, { setAt, at = now(), notWithinMs = 0 }, trx) {
+      const res = await tables(trx)
+        .updateTable('secrets')
+        .set({ used_at: at })
+        .where('tenant_id', '=', ref.tenantId)
+        .where('owner_kind', '=', ref.ownerKind)
+        .where('owner_id', '=', ref.ownerId)
+        .where('field', '=', field)
+        // Only the value the caller used: a replacement meanwhile starts with no use recorded.
+        .where('updated_at', '=', setAt)
+        .where((eb) => eb.or([eb('used_at', 'is', null), eb('used_at', '<=', at - notWithinMs)]))
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) > 0;
     },
 
     async remove(ref, field, trx) {
@@ -174,7 +239,10 @@ export function createVault({ database, keyring, logger }: CreateVaultOptions): 
 
     async copy(from, to, trx) {
       const rows = await rowsOf(from, trx).execute();
-      for (const row of rows) await upsert(to, row.field, open(from, row.field, row.ciphertext), trx);
+      for (const row of rows) {
+        const times = { createdAt: now(), setAt: Number(row.updated_at), usedAt: row.used_at == null ? null : Number(row.used_at) };
+        await upsert(to, row.field, open(from, row.field, row.ciphertext), trx, times);
+      }
       return rows.length;
     },
 
