@@ -67,6 +67,8 @@ export interface CheckpointSimulator {
   failNext(command: string, failure?: Failure | 'task'): void;
   /** Session ids expire after this many more authenticated calls (once). */
   expireAfter(calls: number): void;
+  /** add-host for this address is refused (400 err_validation_failed) until reset. */
+  refuseValue(ip: string): void;
   setLatency(ms: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startCheckpointSimulator(options: CheckpointSimulatorOptio
   const requests: Record<string, number> = {};
   const log: CheckpointSimulator['log'] = [];
   const failures = new Map<string, Failure | 'task'>();
+  const refused = new Set<string>();
   let expireIn: number | null = null;
   let publishes = 0;
   let discards = 0;
@@ -194,6 +197,7 @@ export async function startCheckpointSimulator(options: CheckpointSimulatorOptio
       case 'add-host': {
         const ip = str(body['ip-address'], 'ip-address');
         if (!isIP(ip)) throw err(400, 'generic_err_invalid_parameter', `Invalid parameter for [ip-address]. Invalid value`);
+        if (refused.has(ip)) throw err(400, 'err_validation_failed', `Validation failed with 1 error: address ${ip} is reserved by another object`);
         return { status: 200, json: addObj(write(s), { type: 'host', name: str(body.name, 'name'), 'ip-address': ip, comments: body.comments ?? '' }) };
       }
       case 'show-host':
@@ -314,10 +318,12 @@ export async function startCheckpointSimulator(options: CheckpointSimulatorOptio
     expireSessions: () => sessions.clear(),
     failNext: (command, failure = err(500, 'generic_internal_error', 'simulated failure')) => void failures.set(command, failure),
     expireAfter: (calls) => void (expireIn = calls),
+    refuseValue: (ip) => void refused.add(ip),
     setLatency: (ms) => void (latencyMs = ms),
     reset: () => {
       for (const k of Object.keys(requests)) delete requests[k];
       log.length = 0;
+      refused.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,6 +36,8 @@ export interface SophosSimulator {
   expireSessions(): void;
   /** The next entity operation `op` (e.g. "Set add IPHost") answers this status for each entity. */
   failNext(op: string, status?: { code: number; message: string }): void;
+  /** An IPHost with this address is refused (status 500 for that entity only) until reset. */
+  refuseValue(ip: string): void;
   setApiDisabled(disabled: boolean): void;
   setLatency(ms: number): void;
   reset(): void;
@@ -56,6 +58,7 @@ export async function startSophosSimulator(options: SophosSimulatorOptions = {})
   const requests: Record<string, number> = {};
   const parsed: XmlNode[] = [];
   const failures = new Map<string, { code: number; message: string }>();
+  const refused = new Set<string>();
 
   const count = (k: string) => void (requests[k] = (requests[k] ?? 0) + 1);
   const list = (v: unknown, child: string) => (isNode(v) ? asArray(v[child]).map(text) : []);
@@ -78,6 +81,7 @@ export async function startSophosSimulator(options: SophosSimulatorOptions = {})
         const ip = text(e.IPAddress);
         const family = text(e.IPFamily) || 'IPv4';
         if (isIP(ip) !== (family === 'IPv6' ? 6 : 4)) return { code: 500, message: 'Operation failed. Invalid IP address for the IP family.' };
+        if (refused.has(ip)) return { code: 500, message: `Operation failed. ${ip} is reserved.` };
         const wanted = list(e.HostGroupList, 'HostGroup');
         for (const g of wanted) if (!groups.has(g) || groups.get(g)!.family !== family) return { code: 500, message: `Operation failed. Host group ${g} not found for ${family}.` };
         if (!exists) hosts.set(name, { ip, family, groups: new Set() });
@@ -225,11 +229,13 @@ export async function startSophosSimulator(options: SophosSimulatorOptions = {})
     parsed,
     expireSessions: () => void (failLogin = true),
     failNext: (op, status = { code: 500, message: 'Operation failed. Simulated failure.' }) => void failures.set(op, status),
+    refuseValue: (ip) => void refused.add(ip),
     setApiDisabled: (d) => void (apiDisabled = d),
     setLatency: (ms) => void (latencyMs = ms),
     reset: () => {
       for (const k of Object.keys(requests)) delete requests[k];
       parsed.length = 0;
+      refused.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -45,6 +45,8 @@ export interface UsergateSimulator {
   /** Tokens expire after this many more token-bearing calls (once). */
   expireAfter(calls: number): void;
   failNext(method: string, fault?: { code: number; message: string }): void;
+  /** Adding this value to a list faults (400 invalid argument; a bulk add with it faults whole) until reset. */
+  refuseValue(value: string): void;
   addAuthSession(user: string, ip: string): void;
   setLatency(ms: number): void;
   reset(): void;
@@ -70,6 +72,7 @@ export async function startUsergateSimulator(options: UsergateSimulatorOptions =
   const requests: Record<string, number> = {};
   const calls: UsergateSimulator['calls'] = [];
   const failures = new Map<string, { code: number; message: string }>();
+  const refused = new Set<string>();
   let expireIn: number | null = null;
   let nextId = 1;
 
@@ -94,6 +97,7 @@ export async function startUsergateSimulator(options: UsergateSimulatorOptions =
     return id;
   };
   const addItem = (l: NList, value: string) => {
+    if (refused.has(value)) throw new Fault(400, `Invalid argument: item "${value}" is not accepted by list ${l.name}`);
     for (const v of l.items.values()) if (v === value) throw new Fault(2001, `Item "${value}" already exists in the list`);
     l.items.set(String(nextId++), value);
   };
@@ -149,6 +153,8 @@ export async function startUsergateSimulator(options: UsergateSimulatorOptions =
         const existing = new Set(l.items.values());
         const dup = values.find((v) => existing.has(v));
         if (dup !== undefined) throw new Fault(2001, `Item "${dup}" already exists in the list`);
+        const bad = values.find((v) => refused.has(v));
+        if (bad !== undefined) throw new Fault(400, `Invalid argument: item "${bad}" is not accepted by list ${l.name}`);
         for (const v of values) addItem(l, v);
         return values.length;
       }
@@ -245,11 +251,13 @@ export async function startUsergateSimulator(options: UsergateSimulatorOptions =
     expireSessions: () => tokens.clear(),
     expireAfter: (n) => void (expireIn = n),
     failNext: (method, fault = { code: 500, message: 'simulated failure' }) => void failures.set(method, fault),
+    refuseValue: (value) => void refused.add(value),
     addAuthSession: (user, ip) => void authSessions.set(randomUUID(), { user, ip }),
     setLatency: (ms) => void (latencyMs = ms),
     reset: () => {
       for (const k of Object.keys(requests)) delete requests[k];
       calls.length = 0;
+      refused.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -9,7 +9,8 @@ import type { CheckpointConfig } from './settings.ts';
  * Blocking on Check Point: host objects in a managed network group dropped by a managed rule;
  * URLs and domains in the URL list of a managed custom application/site dropped by another rule.
  * A batch is one session: everything is staged, published once (then installed when configured);
- * any failure before the publish succeeds discards the session's changes.
+ * a failure of the batch before the publish succeeds discards the session's changes. A host the
+ * server refuses is left out of the group and reported for its own value only (outcome.failed).
  */
 
 /** The host object for an address (':' is not allowed in object names, so IPv6 uses '_'). */
@@ -78,16 +79,24 @@ export async function block(ctx: Ctx, kind: ValueKind, values: string[]): Promis
         const members = memberNames(group);
         const fresh = values.filter((ip) => !members.has(hostName(config, ip)));
         outcome.unchanged = values.filter((ip) => members.has(hostName(config, ip)));
+        const failed = new Map<string, unknown>();
         await mapLimit(fresh, IN_FLIGHT, async (ip) => {
           try {
             await api.call('add-host', { name: hostName(config, ip), 'ip-address': ip, comments: 'Blocked by xdrhub', 'ignore-warnings': true }, s);
           } catch (err) {
             // Left behind by an earlier batch that failed after creating it: reuse it.
-            if (!isDuplicate(err)) throw err;
+            if (isDuplicate(err)) return;
+            // The server refused this one object: the batch goes on without it and only the
+            // action that asked for it fails. A session, permission or transport error is the
+            // whole batch's and stops it.
+            if (err instanceof CheckpointApiError && err.stage === 'request') failed.set(ip, err);
+            else throw err;
           }
         });
-        if (fresh.length) await api.call('set-group', { name: config.groupName, members: { add: fresh.map((ip) => hostName(config, ip)) } }, s);
-        outcome.changed = fresh;
+        const added = fresh.filter((ip) => !failed.has(ip));
+        if (added.length) await api.call('set-group', { name: config.groupName, members: { add: added.map((ip) => hostName(config, ip)) } }, s);
+        outcome.changed = added;
+        if (failed.size) outcome.failed = failed;
         return;
       }
       const site = await api.find(s, 'application-site', { name: config.applicationSiteName });

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createTestCa } from '../../../test/support/tls.ts';
 import { fingerprintSha256 } from '../../platform/outbound/index.ts';
 import { startCheckpointSimulator, type CheckpointSimulator } from '../../../simulators/checkpoint/index.ts';
+import { checkpointBatcher } from './index.ts';
 
 // Check Point through the framework: settings and check over the HTTP API, every action and its
 // undo through IntegrationsService.runAction, against the Management API simulator over HTTPS.
@@ -31,7 +32,8 @@ describe('checkpoint connector', () => {
     ca = testCa.cert;
     leafCert = leaf.cert;
     sim = await startCheckpointSimulator({ tls: leaf, users: { xdr: PASSWORD }, taskMs: 5 });
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { XDRHUB_JOB_POLL_MS: '50' });
+    await t.app.startWorker();
     tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'CP customer' })).body.id;
     id = await create('Check Point');
   });
@@ -157,6 +159,111 @@ describe('checkpoint connector', () => {
     await run('unblockUrl', { kind: 'observable:url', value: "https://evil.example/a?x=<b>&y='1'" });
     await run('unblockDomain', { kind: 'observable:domain', value: 'bad.example' });
     assert.deepEqual(sim.state.site('xdrhub-blocked-urls')?.urls, []);
+  });
+
+  test('20 concurrent single-IP calls (one per response job): one login, one publish, each call its own result', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 1}`);
+    const started = performance.now();
+    const results = await Promise.all(ips.map((v) => run('blockIp', ip(v))));
+    const ms = performance.now() - started;
+    assert.equal(sim.requests.login, 1);
+    assert.equal(sim.requests.publish, 1);
+    assert.equal(sim.requests['set-group'], 1);
+    assert.equal(sim.requests['add-host'], 20);
+    assert.equal(sim.state.openSessions, 0);
+    results.forEach((r, i) => {
+      assert.deepEqual(r.output?.blocked, [ips[i]]);
+      assert.match(r.summary, /^1 IP address blocked in group xdrhub-blocked-ips.*; in one session with 19 other actions$/);
+      assert.deepEqual(r.output?.batch, { actions: 20, values: 20 });
+    });
+    // The managed objects are created once and said once (in one history entry, not twenty).
+    assert.ok(results.filter((r) => (r.output?.created as string[]).length).length <= 1);
+    for (const v of ips) assert.ok(sim.state.group('xdrhub-blocked-ips')?.members.includes(`xdrhub_${v}`));
+    // A call that finds every value already there: one session, nothing to publish.
+    sim.reset();
+    const again = await Promise.all(ips.slice(0, 5).map((v) => run('blockIp', ip(v))));
+    assert.ok(again.every((r, i) => (r.output?.alreadyBlocked as string[])[0] === ips[i]));
+    assert.deepEqual([sim.requests.login, sim.requests.publish], [1, undefined]);
+    // And the undo, launched the same way.
+    sim.reset();
+    const undone = await Promise.all(ips.map((v) => run('unblockIp', ip(v))));
+    assert.ok(undone.every((r, i) => (r.output?.unblocked as string[])[0] === ips[i]));
+    assert.deepEqual([sim.requests.login, sim.requests.publish, sim.requests['set-group']], [1, 1, 1]);
+    assert.ok(ms < 5000, `${ms} ms`);
+  });
+
+  test('in a batch, a value the server refuses fails only its own call; an aborted caller does not stop the others', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
+    sim.refuseValue(ips[5]);
+    sim.setLatency(5);
+    const aborters = [new AbortController(), new AbortController()];
+    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
+    // The first call arrives first, so its outbound client carries the batch's requests.
+    const first = launch(ips[0], 0);
+    await new Promise((r) => setTimeout(r, 10));
+    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
+    const resent = checkpointBatcher.stats.resent;
+    // Every caller is in the batch once the first host is being added: cancel two of them then,
+    // the carrier among them, with its add-host requests in flight.
+    while (!sim.requests['add-host']) await new Promise((r) => setTimeout(r, 2));
+    for (const a of aborters) a.abort(new Error('the job was cancelled'));
+    const settled = await Promise.allSettled(calls);
+    sim.setLatency(0);
+    assert.equal(sim.requests.login, 1);
+    assert.equal(sim.requests.publish, 1);
+    assert.equal(sim.state.openSessions, 0);
+    assert.ok(checkpointBatcher.stats.resent > resent, 'requests cut short with the carrier were sent again through another caller');
+    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
+    assert.equal(settled[5].status, 'rejected');
+    assert.match((settled[5] as PromiseRejectedResult).reason.message, /add-host failed \(err_validation_failed\): .*198\.51\.100\.106 is reserved/);
+    settled.forEach((r, i) => {
+      if (i < 2 || i === 5) return;
+      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
+      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
+    });
+    // Published: everything but the refused host (the cancelled calls' values were already in the batch).
+    const members = sim.state.group('xdrhub-blocked-ips')!.members;
+    assert.deepEqual(ips.filter((v) => members.includes(`xdrhub_${v}`)), ips.filter((_, i) => i !== 5));
+
+    // Cancelled before its batch starts: left out, nothing sent for it.
+    sim.reset();
+    const early = new AbortController();
+    const pending = run('blockIp', ip('198.51.100.250'), {}).catch(() => null);
+    const cancelled = t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip('198.51.100.251'), {}, early.signal);
+    early.abort(new Error('cancelled early'));
+    await assert.rejects(cancelled, /cancelled early/);
+    assert.ok(await pending);
+    assert.ok(!sim.log.some((l) => l.body['ip-address'] === '198.51.100.251'));
+  });
+
+  test('through the response API: one launch with several observable targets is one session and one publish', async (t2) => {
+    const waitFor = async (actionId: string): Promise<any> => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const res = await t.call('GET', `/api/v1/tenants/${tenantId}/response/actions/${actionId}`);
+        if (['succeeded', 'failed', 'rejected', 'timedOut', 'cancelled'].includes(res.body.status)) return res.body;
+        if (Date.now() > deadline) throw new Error(`action ${actionId} is still ${res.body.status}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    const launch = async (values: string[]) => {
+      sim.reset();
+      const res = await t.call('POST', `/api/v1/tenants/${tenantId}/response/launches`, { instanceId: id, action: 'blockIp', targets: values.map((value) => ({ kind: 'observable:ip', value })) });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const done = await Promise.all(res.body.actions.map((a: any) => waitFor(a.id)));
+      assert.ok(done.every((a) => a.status === 'succeeded'), JSON.stringify(done.map((a) => [a.status, a.error])));
+      return done;
+    };
+    // Eight targets: the response jobs run eight at a time per worker, so all of them meet in one batch.
+    const eight = await launch(Array.from({ length: 8 }, (_, i) => `203.0.113.${i + 40}`));
+    assert.deepEqual([sim.requests.login, sim.requests.publish], [1, 1]);
+    assert.ok(eight.every((a) => /in one session with 7 other actions/.test(a.summary ?? a.result?.summary ?? JSON.stringify(a))), JSON.stringify(eight[0]));
+    // Ten targets: the two jobs that wait for a free slot start after the first batch published, so
+    // they make a second batch. The bound is the job concurrency, not the connector.
+    await launch(Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 60}`));
+    t2.diagnostic(`10 targets through the response API: ${sim.requests.login} logins, ${sim.requests.publish} publishes`);
+    assert.ok(sim.requests.publish! <= 2, `${sim.requests.publish} publishes for 10 targets`);
+    assert.equal(sim.requests.login, sim.requests.publish);
   });
 
   test('hostile values are refused with the field named, before any call', async () => {

@@ -1,11 +1,20 @@
 import { defineConnector, type CheckResult } from '../framework/contract.ts';
-import { firewallActions } from '../firewall-common/actions.ts';
+import { firewallActions, firewallBatcher, type FirewallOps } from '../firewall-common/actions.ts';
 import { checkFailure } from '../firewall-common/errors.ts';
 import { block, unblock } from './blocklist.ts';
 import { CheckpointClient } from './client.ts';
 import { checkpointConfigSchema, checkpointSecretsSchema, type CheckpointConfig, type CheckpointSecrets } from './settings.ts';
 
 export { checkpointConfigSchema, checkpointSecretsSchema } from './settings.ts';
+
+const ops: FirewallOps<CheckpointConfig, CheckpointSecrets> = {
+  block,
+  unblock,
+  where: (config, kind) => (kind === 'ip' ? `group ${config.groupName}` : `application-site ${config.applicationSiteName}`),
+};
+
+/** Coalesces concurrent block/unblock calls per instance (tests and benchmarks read its stats). */
+export const checkpointBatcher = firewallBatcher(ops);
 
 /**
  * Check Point NGFW through the Management Web API (SPEC §9, reference §10): block and unblock
@@ -43,12 +52,5 @@ export const checkpointConnector = defineConnector({
       await api.logout(session).catch(() => {});
     }
   },
-  actions: firewallActions<CheckpointConfig, CheckpointSecrets>(
-    {
-      block,
-      unblock,
-      where: (config, kind) => (kind === 'ip' ? `group ${config.groupName}` : `application-site ${config.applicationSiteName}`),
-    },
-    ['ip', 'url', 'domain'],
-  ),
+  actions: firewallActions<CheckpointConfig, CheckpointSecrets>(ops, ['ip', 'url', 'domain'], checkpointBatcher),
 });

@@ -1,13 +1,16 @@
 import { Type } from 'typebox';
 import type { ActionResult, ConnectorAction, ConnectorContext } from '../framework/contract.ts';
+import { Batcher, instanceKey, type BatchOptions } from './batcher.ts';
 import { blockSummary, outcomeOutput, type BatchOutcome } from './outcome.ts';
 import { MAX_BATCH, normalizeAll, normalizeDomain, normalizeIp, normalizeUrl } from './values.ts';
 
 /**
  * The response actions every firewall connector offers, built from the product's two batch
  * operations. Per-target actions (blockIp, blockUrl, blockDomain) are what the response module
- * launches once per observable; blockIps/unblockIps take a list so a playbook or an API caller
- * blocks many addresses in one device session (one login, one publish).
+ * launches once per observable; blockIps/unblockIps take a list. Every call goes through one
+ * Batcher per connector (batcher.ts): calls on the same instance that arrive together — the
+ * response jobs of one launch — are applied as one batch in one device session (one login, one
+ * publish), each call getting its own share of the outcome.
  */
 export type ValueKind = 'ip' | 'url' | 'domain';
 
@@ -43,12 +46,24 @@ const ipsParams = Type.Object(
   { additionalProperties: false },
 );
 
-async function run<C, S>(ops: FirewallOps<C, S>, ctx: ConnectorContext<C, S>, kind: ValueKind, values: string[], verb: 'block' | 'unblock'): Promise<ActionResult> {
-  const outcome = verb === 'block' ? await ops.block(ctx, kind, values) : await ops.unblock(ctx, kind, values);
-  return { summary: blockSummary(NOUN[kind], ops.where(ctx.config, kind), outcome, verb), output: outcomeOutput(outcome, verb) };
+type Op = `${'block' | 'unblock'}:${ValueKind}`;
+
+/** The batcher of a connector's block/unblock operations (one per connector type, all instances). */
+export function firewallBatcher<C, S>(ops: FirewallOps<C, S>, options?: BatchOptions): Batcher<ConnectorContext<C, S>, Op> {
+  return new Batcher<ConnectorContext<C, S>, Op>((ctx, op, values) => {
+    const [verb, kind] = op.split(':') as ['block' | 'unblock', ValueKind];
+    return verb === 'block' ? ops.block(ctx, kind, values) : ops.unblock(ctx, kind, values);
+  }, options);
 }
 
-export function firewallActions<C, S>(ops: FirewallOps<C, S>, kinds: ValueKind[]): Record<string, ConnectorAction<C, S>> {
+async function run<C, S>(ops: FirewallOps<C, S>, batcher: Batcher<ConnectorContext<C, S>, Op>, ctx: ConnectorContext<C, S>, kind: ValueKind, values: string[], verb: 'block' | 'unblock'): Promise<ActionResult> {
+  const outcome = await batcher.submit(instanceKey(ctx), `${verb}:${kind}`, values, ctx);
+  const batch = outcome.facts?.batch as { actions: number } | undefined;
+  const together = batch ? `; in one session with ${batch.actions - 1} other action${batch.actions === 2 ? '' : 's'}` : '';
+  return { summary: blockSummary(NOUN[kind], ops.where(ctx.config, kind), outcome, verb) + together, output: outcomeOutput(outcome, verb) };
+}
+
+export function firewallActions<C, S>(ops: FirewallOps<C, S>, kinds: ValueKind[], batcher = firewallBatcher(ops)): Record<string, ConnectorAction<C, S>> {
   const actions: Record<string, ConnectorAction<C, S>> = {};
   const single = (kind: ValueKind, name: string, undo: string, verb: 'block' | 'unblock', where: string): ConnectorAction<C, S> => ({
     title: `${verb === 'block' ? 'Block' : 'Unblock'} ${NOUN[kind]}`,
@@ -56,7 +71,7 @@ export function firewallActions<C, S>(ops: FirewallOps<C, S>, kinds: ValueKind[]
     targetKinds: [`observable:${kind}`],
     paramsSchema: noParams,
     undo,
-    execute: (ctx, target) => run(ops, ctx, kind, [canonicalOne(kind, target.value, 'target.value')], verb),
+    execute: (ctx, target) => run(ops, batcher, ctx, kind, [canonicalOne(kind, target.value, 'target.value')], verb),
   });
   for (const kind of kinds) {
     const cap = kind === 'ip' ? 'Ip' : kind === 'url' ? 'Url' : 'Domain';
@@ -71,7 +86,7 @@ export function firewallActions<C, S>(ops: FirewallOps<C, S>, kinds: ValueKind[]
       targetKinds: ['none'],
       paramsSchema: ipsParams,
       undo: 'unblockIps',
-      execute: (ctx, _target, params: { ips: string[] }) => run(ops, ctx, 'ip', canonical('ip', params.ips, 'params.ips'), 'block'),
+      execute: (ctx, _target, params: { ips: string[] }) => run(ops, batcher, ctx, 'ip', canonical('ip', params.ips, 'params.ips'), 'block'),
     };
     actions.unblockIps = {
       title: 'Unblock IP addresses (batch)',
@@ -79,7 +94,7 @@ export function firewallActions<C, S>(ops: FirewallOps<C, S>, kinds: ValueKind[]
       targetKinds: ['none'],
       paramsSchema: ipsParams,
       undo: 'blockIps',
-      execute: (ctx, _target, params: { ips: string[] }) => run(ops, ctx, 'ip', canonical('ip', params.ips, 'params.ips'), 'unblock'),
+      execute: (ctx, _target, params: { ips: string[] }) => run(ops, batcher, ctx, 'ip', canonical('ip', params.ips, 'params.ips'), 'unblock'),
     };
   }
   return actions;

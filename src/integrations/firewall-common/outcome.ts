@@ -7,6 +7,11 @@ export interface BatchOutcome {
   changed: string[];
   unchanged: string[];
   created: string[];
+  /**
+   * Values the device refused one by one (the rest of the batch went on): each fails only the
+   * call that asked for it (see batcher.ts).
+   */
+  failed?: Map<string, unknown>;
   /** Product-specific facts (publish task id, list id …). */
   facts?: Record<string, unknown>;
 }

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { OutboundError } from '../../platform/outbound/index.ts';
 import { defineConnector, type ActionTarget, type CheckResult, type ConnectorAction, type TargetKind } from '../framework/contract.ts';
-import { Batcher, type OpKind } from './batcher.ts';
+import { Batcher, instanceKey } from '../firewall-common/batcher.ts';
 import { applyIpBatch, type BatchOutcome } from './ip-block.ts';
 import { configSchema, secretsSchema, type IdecoConfig, type IdecoSecrets } from './settings.ts';
-import { login, logout, sessionKey, tlsOf, type IdecoContext } from './session.ts';
+import { login, logout, tlsOf, type IdecoContext } from './session.ts';
 import { applyUrlBatch } from './url-block.ts';
 import { InvalidValue, normalizeDomain, normalizeIp, normalizeUrl } from './values.ts';
 import { NGFW, UTM, type IdecoVariant } from './variant.ts';
@@ -24,11 +24,17 @@ const urlParams = Type.Object({ values: extraValues('URLs') }, { additionalPrope
 const domainParams = Type.Object({ values: extraValues('domains') }, { additionalProperties: false });
 type ValuesParams = { values?: string[] };
 
-/** Every batch of every Ideco instance in this process; keyed by instance and settings. */
-const batcher = new Batcher<IdecoContext & { variant: IdecoVariant }>(async (ctx, kind, values) =>
+type OpKind = 'blockIp' | 'unblockIp' | 'blockUrl' | 'unblockUrl';
+
+/**
+ * Every batch of every Ideco instance in this process, keyed by instance and settings: the
+ * response module runs one action per target, and the calls that arrive together are applied
+ * as one list update (firewall-common/batcher.ts, shared with the other firewalls).
+ */
+const batcher = new Batcher<IdecoContext & { variant: IdecoVariant }, OpKind>(async (ctx, kind, values) =>
   kind === 'blockIp' || kind === 'unblockIp' ? applyIpBatch(ctx, ctx.variant, kind === 'blockIp' ? 'block' : 'unblock', values) : applyUrlBatch(ctx, kind === 'blockUrl' ? 'block' : 'unblock', values),
 );
-export const idecoBatchSizes = batcher.batchSizes;
+export const idecoBatchSizes = batcher.stats.batchSizes;
 
 function valuesOf(target: ActionTarget, params: ValuesParams, normalize: (v: string) => string): string[] {
   const out: string[] = [];
@@ -59,7 +65,7 @@ function describe(outcome: BatchOutcome, verb: string, already: string, noun: st
 function makeConnector(variant: IdecoVariant) {
   type Ctx = IdecoContext;
   const run = async (ctx: Ctx, kind: OpKind, values: string[]) =>
-    batcher.submit(`${variant.type}\u0000${sessionKey(ctx)}\u0000${JSON.stringify(ctx.config)}`, kind, values, { ...ctx, variant });
+    batcher.submit(instanceKey(ctx, variant.type), kind, values, { ...ctx, variant });
 
   const ipAction = (block: boolean): ConnectorAction<IdecoConfig, IdecoSecrets, typeof ipParams> => ({
     title: block ? 'Block IP addresses' : 'Unblock IP addresses',

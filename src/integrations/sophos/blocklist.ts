@@ -1,7 +1,8 @@
 import type { ValueKind } from '../firewall-common/actions.ts';
 import type { BatchOutcome } from '../firewall-common/outcome.ts';
 import { normalizeIp } from '../firewall-common/values.ts';
-import { SophosClient, type Ctx } from './client.ts';
+import { FirewallError } from '../firewall-common/errors.ts';
+import { SophosClient, type Ctx, type EntityStatus } from './client.ts';
 import type { SophosConfig } from './settings.ts';
 import { asArray, isNode, text, type XmlNode } from './xml.ts';
 
@@ -9,7 +10,8 @@ import { asArray, isNode, text, type XmlNode } from './xml.ts';
  * Blocking on Sophos Firewall: an IPHost per address, member of a managed IPHostGroup (one per
  * IP family, as Sophos groups are) dropped by a managed firewall rule; URLs and domains in a
  * managed WebFilterURLGroup. Many entities travel in one request (a chunk), so 1,000 addresses
- * take a handful of requests.
+ * take a handful of requests; each entity has its own status, so a host Sophos refuses fails
+ * only its own value (outcome.failed).
  */
 const CHUNK = 250;
 const DUPLICATE = /same name already exists|already exists/i;
@@ -80,6 +82,7 @@ export async function block(ctx: Ctx, kind: ValueKind, values: string[]): Promis
   const config = ctx.config;
   const outcome: BatchOutcome = { changed: [], unchanged: [], created: [] };
   if (kind !== 'ip') return blockUrls(api, config, kind, values, outcome);
+  const failed = new Map<string, unknown>();
   for (const [family, ips] of byFamily(values)) {
     const present = members(await ensureGroupAndRule(api, config, family, outcome.created));
     const fresh = ips.filter((ip) => !present.has(hostName(config, ip)));
@@ -88,16 +91,26 @@ export async function block(ctx: Ctx, kind: ValueKind, values: string[]): Promis
       const chunk = fresh.slice(i, i + CHUNK);
       const res = await api.send({ Set: { '@_operation': 'add', IPHost: chunk.map((ip, j) => ipHost(config, ip, family, j)) } });
       const statuses = api.statuses(res, 'IPHost');
-      api.expectOk(statuses, 'add IP hosts', (s) => DUPLICATE.test(s.message));
+      if (statuses.length !== chunk.length) throw new FirewallError('request', `Sophos answered ${statuses.length} statuses for ${chunk.length} IP hosts`);
+      // Each host has its own status: a refused one fails only the action that asked for it.
+      const refused = (s: EntityStatus, ip: string) => failed.set(ip, new FirewallError('request', `Sophos could not add the IP host for ${ip} (${s.code}: ${s.message.slice(0, 200)})`, s.code));
+      const dup: string[] = [];
+      for (const st of statuses) {
+        const ip = chunk[Number(st.transactionId)];
+        if (ip === undefined) api.expectOk([st], 'add IP hosts');
+        else if (st.code === 200) continue;
+        else if (DUPLICATE.test(st.message)) dup.push(ip);
+        else refused(st, ip);
+      }
       // Hosts left by an earlier run but outside the group: update them into it.
-      const dup = statuses.filter((s) => s.code !== 200).map((s) => chunk[Number(s.transactionId)]);
       if (dup.length) {
         const upd = await api.send({ Set: { '@_operation': 'update', IPHost: dup.map((ip, j) => ipHost(config, ip, family, j)) } });
-        api.expectOk(api.statuses(upd, 'IPHost'), 'update IP hosts');
+        for (const st of api.statuses(upd, 'IPHost')) if (st.code !== 200) refused(st, dup[Number(st.transactionId)] ?? dup[0]);
       }
-      outcome.changed.push(...chunk);
+      outcome.changed.push(...chunk.filter((ip) => !failed.has(ip)));
     }
   }
+  if (failed.size) outcome.failed = failed;
   return outcome;
 }
 

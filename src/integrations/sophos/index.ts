@@ -1,11 +1,20 @@
 import { defineConnector, type CheckResult } from '../framework/contract.ts';
-import { firewallActions } from '../firewall-common/actions.ts';
+import { firewallActions, firewallBatcher, type FirewallOps } from '../firewall-common/actions.ts';
 import { checkFailure } from '../firewall-common/errors.ts';
 import { block, unblock } from './blocklist.ts';
 import { SophosClient } from './client.ts';
 import { sophosConfigSchema, sophosSecretsSchema, type SophosConfig, type SophosSecrets } from './settings.ts';
 
 export { sophosConfigSchema, sophosSecretsSchema } from './settings.ts';
+
+const ops: FirewallOps<SophosConfig, SophosSecrets> = {
+  block,
+  unblock,
+  where: (config, kind) => (kind === 'ip' ? `group ${config.groupName}` : `URL group ${config.urlGroupName}`),
+};
+
+/** Coalesces concurrent block/unblock calls per instance (tests and benchmarks read its stats). */
+export const sophosBatcher = firewallBatcher(ops);
 
 /**
  * Sophos Firewall through the XML API (SPEC §9, reference §11): block and unblock IPv4/IPv6
@@ -33,12 +42,5 @@ export const sophosConnector = defineConnector({
       return checkFailure(err, 'Sophos XML API');
     }
   },
-  actions: firewallActions<SophosConfig, SophosSecrets>(
-    {
-      block,
-      unblock,
-      where: (config, kind) => (kind === 'ip' ? `group ${config.groupName}` : `URL group ${config.urlGroupName}`),
-    },
-    ['ip', 'url', 'domain'],
-  ),
+  actions: firewallActions<SophosConfig, SophosSecrets>(ops, ['ip', 'url', 'domain'], sophosBatcher),
 });

@@ -85,6 +85,48 @@ describe('sophos connector', () => {
     assert.equal(sim.state.hosts().length, 0);
   });
 
+  test('20 concurrent single-IP calls (one per response job): one batch of requests, each call its own result', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 1}`);
+    const results = await Promise.all(ips.map((v) => run('blockIp', ip(v))));
+    // No session in this API (each request carries the login): the batch is what counts.
+    assert.equal(sim.requests['Set add IPHost'], 1);
+    assert.ok(sim.requests.http! <= 5, `${sim.requests.http} requests`);
+    results.forEach((r, i) => {
+      assert.deepEqual(r.output?.blocked, [ips[i]]);
+      assert.match(r.summary, /^1 IP address blocked in group xdrhub-blocked-ips.*; in one session with 19 other actions$/);
+    });
+    assert.ok(results.filter((r) => (r.output?.created as string[]).length).length <= 1, 'what the batch created is said once');
+    sim.reset();
+    const undone = await Promise.all(ips.map((v) => run('unblockIp', ip(v))));
+    assert.ok(undone.every((r, i) => (r.output?.unblocked as string[])[0] === ips[i]));
+    assert.deepEqual([sim.requests['Set update IPHostGroup'], sim.requests['Remove IPHost']], [1, 1]);
+  });
+
+  test('in a batch, a host Sophos refuses fails only its own call; an aborted caller does not stop the others', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
+    sim.refuseValue(ips[5]);
+    sim.setLatency(5);
+    const aborters = [new AbortController(), new AbortController()];
+    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
+    const first = launch(ips[0], 0);
+    await new Promise((r) => setTimeout(r, 10));
+    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
+    while (!sim.requests['Get IPHostGroup']) await new Promise((r) => setTimeout(r, 2));
+    for (const a of aborters) a.abort(new Error('the job was cancelled'));
+    const settled = await Promise.allSettled(calls);
+    sim.setLatency(0);
+    assert.equal(sim.requests['Set add IPHost'], 1);
+    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
+    assert.match(String((settled[5] as PromiseRejectedResult).reason?.message), /could not add the IP host for 198\.51\.100\.106 \(500: Operation failed\. 198\.51\.100\.106 is reserved\.\)/);
+    settled.forEach((r, i) => {
+      if (i < 2 || i === 5) return;
+      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
+      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
+    });
+    const members = sim.state.group('xdrhub-blocked-ips')!.hosts;
+    assert.deepEqual(ips.filter((v) => members.includes(`xdrhub_${v}`)), ips.filter((_, i) => i !== 5));
+  });
+
   test('URLs and domains share the managed URL group; hostile characters arrive as data', async () => {
     const hostile = "https://evil.example/it's]]&x=<y>";
     const url = await run('blockUrl', { kind: 'observable:url', value: hostile });
@@ -112,7 +154,7 @@ describe('sophos connector', () => {
     sim.expireSessions();
     await assert.rejects(run('blockIp', ip('192.0.2.30')), /Sophos refused the login/);
     sim.failNext('Set add IPHost', { code: 500, message: 'Operation failed. Simulated.' });
-    await assert.rejects(run('blockIp', ip('192.0.2.31')), /could not add IP hosts \(500: Operation failed\. Simulated\.\)/);
+    await assert.rejects(run('blockIp', ip('192.0.2.31')), /could not add the IP host for 192\.0\.2\.31 \(500: Operation failed\. Simulated\.\)/);
   });
 
   test('the password never appears in outputs, errors or logs', async () => {

@@ -68,6 +68,10 @@ async function listItems(api: UsergateClient, s: UgSession, listId: string, kind
   return new Map(itemsOf(out).map((i) => [canon(kind, String(i.value)), String(i.id)]));
 }
 
+// 2001 (already present) and the 4xx argument faults are about values; a 5xx fault is the
+// device's own failure and fails the batch rather than being retried value by value.
+const isValueFault = (err: unknown): err is UsergateFault => err instanceof UsergateFault && err.stage === 'request' && (err.faultCode === FAULT_ALREADY_EXISTS || (err.faultCode >= 400 && err.faultCode < 500));
+
 export async function block(ctx: Ctx, kind: ValueKind, values: string[]): Promise<BatchOutcome> {
   const api = new UsergateClient(ctx);
   const m = managedFor(ctx.config, kind);
@@ -78,25 +82,30 @@ export async function block(ctx: Ctx, kind: ValueKind, values: string[]): Promis
     const present = await listItems(api, s, listId, kind);
     outcome.unchanged = values.filter((v) => present.has(v));
     const fresh = values.filter((v) => !present.has(v));
+    const failed = new Map<string, unknown>();
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const chunk = fresh.slice(i, i + CHUNK);
       try {
         await api.call('v2.nlists.list.add.items', [s.token, listId, chunk.map((value) => ({ value }))]);
         outcome.changed.push(...chunk);
       } catch (err) {
-        if (!(err instanceof UsergateFault && err.faultCode === FAULT_ALREADY_EXISTS)) throw err;
-        // Someone added one of them meanwhile: one at a time, so each value gets its own answer.
+        // A value fault faults the whole chunk: someone added one of the values meanwhile (2001),
+        // or the device refuses one of them (an argument fault). One at a time,
+        // so each value gets its own answer and a refused value fails only its own action.
+        if (!isValueFault(err)) throw err;
         for (const value of chunk) {
           try {
             await api.call('v2.nlists.list.add', [s.token, listId, { value }]);
             outcome.changed.push(value);
           } catch (e) {
-            if (!(e instanceof UsergateFault && e.faultCode === FAULT_ALREADY_EXISTS)) throw e;
-            outcome.unchanged.push(value);
+            if (!isValueFault(e)) throw e;
+            if ((e as UsergateFault).faultCode === FAULT_ALREADY_EXISTS) outcome.unchanged.push(value);
+            else failed.set(value, e);
           }
         }
       }
     }
+    if (failed.size) outcome.failed = failed;
     outcome.facts = { listId };
     return outcome;
   });

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { defineConnector, type CheckResult } from '../framework/contract.ts';
-import { firewallActions } from '../firewall-common/actions.ts';
+import { firewallActions, firewallBatcher, type FirewallOps } from '../firewall-common/actions.ts';
 import { checkFailure } from '../firewall-common/errors.ts';
 import { block, unblock } from './blocklist.ts';
 import { UsergateClient, itemsOf, type UgSession } from './client.ts';
@@ -8,6 +8,15 @@ import { usergateConfigSchema, usergateSecretsSchema, type UsergateConfig, type 
 import { logoutAllUsers } from './users.ts';
 
 export { usergateConfigSchema, usergateSecretsSchema } from './settings.ts';
+
+const ops: FirewallOps<UsergateConfig, UsergateSecrets> = {
+  block,
+  unblock,
+  where: (config, kind) => `list ${kind === 'ip' ? config.ipListName : kind === 'url' ? config.urlListName : config.domainListName}`,
+};
+
+/** Coalesces concurrent block/unblock calls per instance (tests and benchmarks read its stats). */
+export const usergateBatcher = firewallBatcher(ops);
 
 /**
  * UserGate NGFW/UTM through its XML-RPC API (SPEC §9, reference §7): block and unblock IPs,
@@ -45,14 +54,7 @@ export const usergateConnector = defineConnector({
     }
   },
   actions: {
-    ...firewallActions<UsergateConfig, UsergateSecrets>(
-      {
-        block,
-        unblock,
-        where: (config, kind) => `list ${kind === 'ip' ? config.ipListName : kind === 'url' ? config.urlListName : config.domainListName}`,
-      },
-      ['ip', 'url', 'domain'],
-    ),
+    ...firewallActions<UsergateConfig, UsergateSecrets>(ops, ['ip', 'url', 'domain'], usergateBatcher),
     logoutAllUsers: {
       title: 'Log out all users',
       description: 'Ends the session of every user currently authorised on UserGate; they must authenticate again',

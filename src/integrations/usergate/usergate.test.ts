@@ -95,6 +95,51 @@ describe('usergate connector', () => {
     assert.equal(sim.state.list('xdrhub-blocked-ips')!.values.length, 0);
   });
 
+  test('20 concurrent single-IP calls (one per response job): one login, one add call, each call its own result', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 1}`);
+    const results = await Promise.all(ips.map((v) => run('blockIp', ip(v))));
+    assert.equal(sim.requests['v2.core.login'], 1);
+    assert.equal(sim.requests['v2.nlists.list.add.items'], 1);
+    assert.equal(sim.state.openSessions, 0);
+    results.forEach((r, i) => {
+      assert.deepEqual(r.output?.blocked, [ips[i]]);
+      assert.match(r.summary, /^1 IP address blocked in list xdrhub-blocked-ips.*; in one session with 19 other actions$/);
+    });
+    assert.ok(results.filter((r) => (r.output?.created as string[]).length).length <= 1, 'what the batch created is said once');
+    // Five of them again with five new ones: the five are "already blocked", each for its own caller.
+    sim.reset();
+    const mixed = [...ips.slice(0, 5), ...ips.slice(0, 5).map((v) => v.replace('198.51.100.', '198.51.101.'))];
+    const again = await Promise.all(mixed.map((v) => run('blockIp', ip(v))));
+    again.forEach((r, i) => assert.deepEqual(r.output?.[i < 5 ? 'alreadyBlocked' : 'blocked'], [mixed[i]]));
+    assert.equal(sim.requests['v2.core.login'], 1);
+  });
+
+  test('in a batch, a value the device refuses fails only its own call; an aborted caller does not stop the others', async () => {
+    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
+    sim.refuseValue(ips[5]);
+    sim.setLatency(5);
+    const aborters = [new AbortController(), new AbortController()];
+    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
+    const first = launch(ips[0], 0);
+    await new Promise((r) => setTimeout(r, 10));
+    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
+    while (!sim.requests['v2.nlists.list']) await new Promise((r) => setTimeout(r, 2));
+    for (const a of aborters) a.abort(new Error('the job was cancelled'));
+    const settled = await Promise.allSettled(calls);
+    sim.setLatency(0);
+    assert.equal(sim.requests['v2.core.login'], 1);
+    assert.equal(sim.state.openSessions, 0);
+    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
+    assert.match(String((settled[5] as PromiseRejectedResult).reason?.message), /v2\.nlists\.list\.add failed \(fault 400: .*198\.51\.100\.106/);
+    settled.forEach((r, i) => {
+      if (i < 2 || i === 5) return;
+      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
+      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
+    });
+    const listed = sim.state.list('xdrhub-blocked-ips')!.values;
+    assert.deepEqual(ips.filter((v) => listed.includes(v)), ips.filter((_, i) => i !== 5));
+  });
+
   test('an expired session logs in once more and retries', async () => {
     sim.expireAfter(2);
     const res = await run('blockIp', ip('192.0.2.50'));
@@ -124,6 +169,13 @@ describe('usergate connector', () => {
     await run('unblockUrl', { kind: 'observable:url', value: hostile });
     await run('unblockDomain', { kind: 'observable:domain', value: 'evil.example' });
     assert.deepEqual(sim.state.list('xdrhub-blocked-urls')!.values, []);
+    assert.deepEqual(sim.state.list('xdrhub-blocked-domains')!.values, []);
+    // Launched together, domains are batched like addresses.
+    sim.reset();
+    const domains = ['a.example', 'b.example', 'c.example'];
+    await Promise.all(domains.map((value) => run('blockDomain', { kind: 'observable:domain', value })));
+    await Promise.all(domains.map((value) => run('unblockDomain', { kind: 'observable:domain', value })));
+    assert.equal(sim.requests['v2.core.login'], 2, 'one session for the three blocks, one for the three unblocks');
     assert.deepEqual(sim.state.list('xdrhub-blocked-domains')!.values, []);
   });
 
