@@ -1,6 +1,8 @@
 // Block 1,000 IPs on each firewall simulator through the real connectors (IntegrationsService.
 // runAction, batch action blockIps): upstream requests made and wall time. Check Point must
-// publish exactly once for the whole batch.
+// publish exactly once for the whole batch. Then 100 single-IP blockIp calls at once on Check
+// Point, as the response jobs of one launch make them: the batcher must turn them into one
+// session and one publish.
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -43,6 +45,20 @@ export default async function bench(): Promise<BenchRow[]> {
       rows.push({ suite: 'firewalls', name: `${type}: block ${N} IPs, upstream requests`, value: f.requests, unit: 'requests', note: f.note });
     }
     if (cp.requests.publish !== 1) throw new Error(`Check Point published ${cp.requests.publish} times for one batch`);
+
+    const single = await integrations.create(tenant, { type: 'checkpoint', name: 'checkpoint singles', config: { address: cp.url, username: 'xdr' }, secrets: { password: 'pw' } }, SYSTEM_ACTOR);
+    cp.reset();
+    const publishesBefore = cp.state.publishes;
+    const singles = Array.from({ length: 100 }, (_, i) => `198.19.${i >> 8}.${i & 255}`);
+    const start = performance.now();
+    const results = await Promise.all(singles.map((value) => integrations.runAction(tenant.id, single.id, 'blockIp', { kind: 'observable:ip', value }, {})));
+    const ms = performance.now() - start;
+    const publishes = cp.state.publishes - publishesBefore;
+    if (results.some((r, i) => (r.output?.blocked as string[])?.[0] !== singles[i])) throw new Error('a single-IP call did not get its own result');
+    const note = `${cp.requests.login ?? 0} login, ${sum(cp.requests)} requests, ${ms.toFixed(0)} ms wall (one session and one publish per call before batching)`;
+    rows.push({ suite: 'firewalls', name: 'checkpoint: 100 single-IP launches at once → publishes', value: publishes, unit: 'publishes', note });
+    rows.push({ suite: 'firewalls', name: 'checkpoint: 100 single-IP launches at once, wall time', value: ms, unit: 'ms' });
+    if (publishes !== 1) throw new Error(`Check Point published ${publishes} times for 100 concurrent single-IP launches`);
   } finally {
     await app.close();
     await Promise.all([cp.close(), ug.close(), so.close()]);
