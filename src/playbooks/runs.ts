@@ -643,14 +643,17 @@ export class RunsService {
     for (const type of types) for (const i of await this.deps.integrations.enabledOfType(ctx.run.tenant_id, type)) if (!step.instance || i.name === step.instance) instances.push(i);
     if (instances.length === 0) throw new StepFailure(`no enabled ${types.join(' or ')} integration${step.instance ? ` named "${step.instance}"` : ''} in this tenant`);
     const item = ctx.run.scope === 'alert' ? { alertId: ctx.run.item_id } : { incidentId: ctx.run.item_id };
+    // With several connections of a type, each target goes to the one that knows it (a KATA
+    // Central Node managing the host); the others are not asked to act on it.
+    const { routes, unrouted } = await this.deps.integrations.routeTargets(ctx.run.tenant_id, instances, targets);
     const launches: string[] = [];
-    for (const instance of instances) {
+    for (const { instance, targets: routed } of routes) {
       ctx.signal.throwIfAborted();
       const launchId = stableId(ctx.run.id, path, instance.id);
       try {
         await this.deps.response.launch(
           ctx.run.tenant_id,
-          { instanceId: instance.id, action: step.action, params, targets, approval: step.approval, launchId, ...item },
+          { instanceId: instance.id, action: step.action, params, targets: routed, approval: step.approval, launchId, ...item },
           { kind: 'playbook', id: ctx.run.id, name: `playbook ${ctx.run.playbook_name}` },
         );
       } catch (err) {
@@ -666,7 +669,11 @@ export class RunsService {
         const summary = actions.map((a) => ({ id: a.id, instance: a.instanceName, target: a.target.value, status: a.status, result: a.result, error: a.error }));
         const failed = actions.filter((a) => a.status !== 'succeeded');
         const output = { actions: summary, succeeded: actions.length - failed.length, failed: failed.length };
-        if (failed.length) throw new StepFailure(`${failed.length} of ${actions.length} actions did not succeed: ${failed.map((a) => `${a.target.value} ${a.status}${a.error ? ` (${a.error})` : ''}`).join('; ').slice(0, 1000)}`);
+        const problems = [
+          ...failed.map((a) => `${a.target.value} ${a.status}${a.error ? ` (${a.error})` : ''}`),
+          ...unrouted.map((u) => `${u.target.value}: no connection knows it (${u.answers.join('; ')})`),
+        ];
+        if (problems.length) throw new StepFailure(`${problems.length} of ${actions.length + unrouted.length} actions did not succeed: ${problems.join('; ').slice(0, 1000)}`);
         return output;
       }
       // Ending early (step timeout, run timeout, cancel) withdraws what has not started yet.

@@ -253,6 +253,34 @@ describe('kata connector', () => {
     assert.equal(all.length, 3);
   });
 
+  test('a playbook step sends each host to the connection that knows it, and names the host none knows', async () => {
+    // Enabled here: KATA branch (knows no host), KATA main (knows ws-042), KATA tofu, KATA v6.
+    const alert = await api('POST', `/api/v1/tenants/${tenantId}/alerts`, {
+      source: 'test', sourceId: 'routing-1', title: 'Lateral movement', severity: 'high',
+      assets: [{ kind: 'host', name: 'ws-042.corp.example', role: 'victim', ips: ['10.1.2.42'] }, { kind: 'host', name: 'ghost-pc', role: 'victim' }],
+    });
+    assert.equal(alert.status, 201, JSON.stringify(alert.body));
+    const pb = await api('POST', `/api/v1/tenants/${tenantId}/playbooks`, {
+      name: 'Isolate hosts', scope: 'alert', mode: 'manual',
+      steps: [{ id: 'isolate', kind: 'action', connector: 'kata', action: 'enableNetworkIsolation', targets: '[.alert.assets[] | select(.kind == "host")]', params: { timeoutHours: 2 } }],
+    });
+    assert.equal(pb.status, 201, JSON.stringify(pb.body));
+    const launched = await api('POST', `/api/v1/tenants/${tenantId}/playbooks/${pb.body.id}/launch`, { alertId: alert.body.id });
+    assert.equal(launched.status, 201, JSON.stringify(launched.body));
+    let pbRun: any;
+    for (let i = 0; i < 200 && !['succeeded', 'failed'].includes(pbRun?.status); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      pbRun = (await api('GET', `/api/v1/tenants/${tenantId}/playbook-runs/${launched.body.id}`)).body;
+    }
+    assert.equal(pbRun.status, 'failed', 'one host is known to no connection');
+    assert.match(pbRun.steps[0].error, /ghost-pc: no connection knows it \(KATA branch: does not know ghost-pc; KATA main: does not know ghost-pc/);
+    assert.equal(sim.isolation(SENSOR)!.autoTurnoffTimeoutInSec, 7200, 'the known host was isolated through KATA main');
+    assert.equal(sim6.isolation(SENSOR), null, 'and only there');
+    const history = (await api('GET', `/api/v1/tenants/${tenantId}/response/actions?alertId=${alert.body.id}`)).body.items;
+    assert.deepEqual(history.map((a: any) => [a.instanceName, a.target.value, a.status]), [['KATA main', 'ws-042.corp.example', 'succeeded']]);
+    await run('disableNetworkIsolation', HOST);
+  });
+
   test('secret canary: the private key is never in API answers, logs or audit', async () => {
     const key = (await current.services.vault.getAll({ tenantId, ownerKind: 'integration', ownerId: id })).privateKey;
     assert.match(key, /PRIVATE KEY/);
