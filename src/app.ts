@@ -118,7 +118,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   autoEnrichment.attach();
   const jq = new Jq();
   const playbooks = new PlaybooksService({ database, audit, tenants, jq });
-  const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, leaseMs: config.jobLeaseMs });
+  const canBeAssigned = async (userId: string, tenantId: string) => access.userCan(userId, 'alerts.read', await tenants.get(tenantId));
+  const runs = new RunsService({ database, audit, jobs, jq, alerts, response, integrations, enrichment, logger, canBeAssigned, leaseMs: config.jobLeaseMs });
   const triggers = new TriggerEvaluator({ alerts, playbooks, runs, jq, logger });
   triggers.attach();
   const redmineSync = new RedmineSync({ database, alerts, response, integrations, jobs, logger });

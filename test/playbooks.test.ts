@@ -206,6 +206,20 @@ for (const d of await dialectsUnderTest()) {
       assert.match(expired.error, /timedOut/);
     });
 
+    test('an update step assigns only users who may read the tenant’s alerts, as the API does', async () => {
+      const analyst = await t.userWithRole('tier1', tenantId);
+      const assign = (id: string, name: string) => createPlaybook({ name, mode: 'manual', steps: [{ id: 'assign', kind: 'updateData', update: { assigneeId: id } }] });
+      const stranger = await assign(crypto.randomUUID(), 'Assign a stranger');
+      const alertId = await createAlert();
+      const refused = await finalRun(tenantId, (await t.call('POST', `${base()}/playbooks/${stranger.id}/launch`, { alertId })).body.id);
+      assert.equal(refused.status, 'failed');
+      assert.match(refused.error, /assigneeId .* is not an active user who can read this tenant's alerts/);
+      assert.equal((await t.call('GET', `${base()}/alerts/${alertId}`)).body.assigneeId, null);
+      const ok = await assign(analyst.userId, 'Assign the analyst');
+      assert.equal((await finalRun(tenantId, (await t.call('POST', `${base()}/playbooks/${ok.id}/launch`, { alertId })).body.id)).status, 'succeeded');
+      assert.equal((await t.call('GET', `${base()}/alerts/${alertId}`)).body.assigneeId, analyst.userId);
+    });
+
     test('split runs items with the concurrency bound', async () => {
       const pb = await createPlaybook({
         name: 'Split',

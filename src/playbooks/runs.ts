@@ -203,6 +203,8 @@ export interface RunsDeps {
   integrations: IntegrationsService;
   enrichment: EnrichmentService;
   logger: Logger;
+  /** Whether a user may be assigned the tenant's alerts and incidents (active, with alerts.read there): the API's rule. */
+  canBeAssigned: (userId: string, tenantId: string) => Promise<boolean>;
   pollMs?: number;
   leaseMs?: number;
 }
@@ -696,6 +698,9 @@ export class RunsService {
     const { comment, ...fields } = patch as Record<string, unknown>;
     const allowed = ['assigneeId', 'status', 'resolution', 'severity', 'externalRef', 'additionalData', ...(ctx.run.scope === 'incident' ? ['priority', 'title', 'description'] : [])];
     for (const k of Object.keys(fields)) if (!allowed.includes(k)) throw new StepFailure(`update: "${k}" is not a field a playbook can change (${allowed.join(', ')}, comment)`);
+    if (typeof fields.assigneeId === 'string' && !(await this.deps.canBeAssigned(fields.assigneeId, ctx.run.tenant_id))) {
+      throw new StepFailure(`update: assigneeId ${fields.assigneeId.slice(0, 64)} is not an active user who can read this tenant's alerts`);
+    }
     // Journalled: a resumed run never applies the same change or comment twice.
     return ctx.job.effect(`update:${path}`, async () => {
       // Past the step's timeout nothing is changed (throwing here records that the effect did not happen).
