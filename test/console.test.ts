@@ -212,7 +212,8 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     const child = await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Awareness Customer' });
     assert.equal(child.status, 201, JSON.stringify(child.body));
     const created = await t.call('POST', `/api/v1/tenants/${child.body.id}/integrations`, {
-      type: 'kasap', name: 'KASAP awareness', config: { openapiUrl: kasap.url, adminEmail: 'sec-admin@corp.example', caCertificate: kasapCa, timeoutSeconds: 5 }, secrets: { token: 'console-kasap-token-1' },
+      // Issued eleven and a half months ago: the settings warn that it expires soon.
+      type: 'kasap', name: 'KASAP awareness', config: { openapiUrl: kasap.url, adminEmail: 'sec-admin@corp.example', caCertificate: kasapCa, timeoutSeconds: 5, tokenIssuedAt: new Date(Date.now() - 350 * 86_400_000).toISOString().slice(0, 10) }, secrets: { token: 'console-kasap-token-1' },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     kasapChild = { id: child.body.id, name: 'Awareness Customer' };
@@ -262,6 +263,15 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     await row.getByRole('button', { name: 'Undo' }).waitFor();
     assert.ok((await history.getByRole('row').filter({ hasText: 'lookup' }).count()) >= 2, 'the lookups are in the history too');
     assert.deepEqual(problems, [], 'no console errors');
+    // The settings show what the connector reads from the token's dates, and when it was last used.
+    await page.goto(`${base}/t/${child.id}/tenants?sel=${child.id}`);
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const section = page.locator('[data-connector="kasap"]');
+    await section.getByRole('status').filter({ hasText: /month 1[12]|expires/i }).first().waitFor();
+    await section.getByText(/last used/).waitFor();
+    await section.getByText('needs attention').waitFor();
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, '15a-kasap-token-warning');
   });
 
   test('an administrator creates a user and gives them a role on a child tenant', async () => {

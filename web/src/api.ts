@@ -85,7 +85,9 @@ export interface ActionDef { name: string; title: string; description?: string; 
 export interface ConnectorType { type: string; title: string; description: string; configSchema: JsonSchema; secretsSchema: JsonSchema; rootOnlyFields: string[]; singleton: boolean; enrichTypes: string[]; actions: ActionDef[] }
 export interface Integration {
   id: string; tenantId: string; type: string; name: string; enabled: boolean; config: Record<string, unknown>;
-  secrets: { field: string; set: boolean; updatedAt: string | null }[]; copiedFrom: { tenantId: string; instanceId: string } | null;
+  secrets: { field: string; set: boolean; updatedAt: string | null; lastUsedAt?: string | null }[]; copiedFrom: { tenantId: string; instanceId: string } | null;
+  /** What the connector reads from stored dates alone (e.g. a KASAP token near its expiry). */
+  status?: { warnings: string[]; details?: Record<string, unknown> } | null;
   lastCheck: { ok: boolean; stage: string; message: string; at: string } | null; createdAt: string; updatedAt: string;
 }
 export interface CheckResult { ok: boolean; stage: string; message: string }

@@ -14,7 +14,9 @@ export function IntegrationSettings({ tenantId, isRoot }: { tenantId: string; is
   const types = useQuery({ queryKey: ['connector-types'], queryFn: () => api.get<{ items: ConnectorType[] }>('/connector-types').then((r) => r.items), staleTime: 300_000 });
   const instances = useQuery({ queryKey: ['integrations', tenantId], queryFn: () => api.get<{ items: Integration[] }>(`/tenants/${tenantId}/integrations?limit=200`).then((r) => r.items), enabled: perms.can('integrations.read') });
   if (!perms.loading && !perms.can('integrations.read')) return <Text c="dimmed">{perms.why('integrations.read')}</Text>;
-  if (types.isLoading || instances.isLoading) return <Loading what="integration settings" />;
+  // Until the roles are known the instances query is disabled (not "loading"): rendering the
+  // sections then would mount them twice, and a section opened in between would close again.
+  if (perms.loading || types.isLoading || instances.isLoading) return <Loading what="integration settings" />;
   if (types.error || instances.error) return <Failed what="integration settings" error={types.error ?? instances.error} retry={() => { void types.refetch(); void instances.refetch(); }} />;
   const byType = (t: string) => (instances.data ?? []).filter((i) => i.type === t);
   return (
@@ -29,6 +31,7 @@ export function IntegrationSettings({ tenantId, isRoot }: { tenantId: string; is
                 <Group gap="xs">
                   <Text fw={600}>{t.title}</Text>
                   {list.length ? list.map((i) => <Badge key={i.id} size="sm" color={i.enabled ? 'green' : 'gray'} variant="light">{i.name}: {i.enabled ? 'enabled' : 'disabled'}</Badge>) : <Badge size="sm" variant="outline" color="gray">not configured</Badge>}
+                  {list.some((i) => i.status?.warnings.length) && <Badge size="sm" color="orange">needs attention</Badge>}
                 </Group>
               </Accordion.Control>
               <Accordion.Panel>
@@ -69,7 +72,7 @@ function SecretRow({ tenantId, instance, field, title, description, canWrite }: 
     <Group align="end" gap="xs" data-secret={field}>
       <div style={{ minWidth: 220 }}>
         <Text size="sm" fw={500}>{title}</Text>
-        <Text size="xs" c={state?.set ? 'green' : 'dimmed'}>{state?.set ? `set, changed ${ago(state.updatedAt)}` : 'not set'}</Text>
+        <Text size="xs" c={state?.set ? 'green' : 'dimmed'}>{state?.set ? `set, changed ${ago(state.updatedAt)}${state.lastUsedAt ? `, last used ${ago(state.lastUsedAt)}` : ''}` : 'not set'}</Text>
       </div>
       {editing ? (
         <form onSubmit={(e) => { e.preventDefault(); save.mutate(); }} style={{ display: 'flex', gap: 8, alignItems: 'flex-end' }}>
@@ -173,6 +176,7 @@ function InstanceForm({ tenantId, isRoot, type, instance, canWrite, onDone }: { 
               </Group>
             )}
           </Group>
+          {instance?.status?.warnings.map((w) => <Alert key={w} color="orange" variant="light" role="status">{w}</Alert>)}
           <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!canWrite} error={field === 'name' ? save.error?.message : undefined} w={360} />
           <SchemaForm schema={type.configSchema} value={config} onChange={setConfig} hidden={hidden} disabled={!canWrite} idPrefix={`${type.type}-${instance?.id ?? 'new'}`}
             error={save.error && field && field !== 'name' ? { field, message: save.error.message } : null} />
