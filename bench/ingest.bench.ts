@@ -4,23 +4,14 @@
 // EPS when a sender pushes as fast as the pipeline accepts.
 import net from 'node:net';
 import { startTestApp, type TestApp } from '../test/support/app.ts';
+import { sshFailedRule } from '../test/support/syslog.ts';
 import { percentile, type BenchRow } from './lib.ts';
 
 const SUITE = 'ingest';
 const RATE = 5000;
 const SECONDS = 4;
 const MATCH_EVERY = 50;
-const RULE = `title: SSH failed password
-id: bench-ssh-failed
-logsource: {product: linux, service: sshd}
-detection:
-  selection:
-    appname: sshd
-    message|startswith: 'Failed password'
-  condition: selection
-level: high
-tags: [attack.credential_access, attack.t1110.001]
-`;
+const RULE = sshFailedRule('bench-ssh-failed');
 
 const ip = (n: number) => `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 /** A matching line carries its send time in the user name, so the alert tells its own latency. */

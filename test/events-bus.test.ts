@@ -4,8 +4,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +13,7 @@ import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
 import { busTestEnv, consumerInfo, deleteStream, natsServerPath, natsUnavailable } from './support/nats.ts';
 import { freePort } from './support/proxy.ts';
+import { sendTcp, sendUdp, sshFailedRule, sshLine } from './support/syslog.ts';
 import { buildApp, type App } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/platform/log/index.ts';
@@ -26,33 +25,7 @@ import { BusMetrics } from '../src/events/bus/metrics.ts';
 import client from 'prom-client';
 import type { RawEvent } from '../src/events/pipeline/queue.ts';
 
-const SSH_RULE = `title: SSH failed password
-id: 7b0f8f2e-0000-4000-8000-00000000b001
-logsource: {product: linux, service: sshd}
-detection:
-  selection:
-    appname: sshd
-    message|startswith: 'Failed password'
-  condition: selection
-level: high
-tags: [attack.credential_access, attack.t1110.001]
-`;
-
-const sshLine = (ip: string, user = 'root', port = 41520) => `<38>Nov 28 11:10:00 web01 sshd[2301]: Failed password for ${user} from ${ip} port ${port} ssh2`;
-
-async function sendUdp(port: number, line: string): Promise<void> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => s.send(Buffer.from(line), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  s.close();
-}
-
-async function sendTcp(port: number, data: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const c = net.connect(port, '127.0.0.1', () => c.end(data));
-    c.on('close', () => resolve());
-    c.on('error', reject);
-  });
-}
+const SSH_RULE = sshFailedRule('7b0f8f2e-0000-4000-8000-00000000b001');
 
 async function waitFor<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -3,25 +3,14 @@
 // by a tenant's Sigma rules into alerts with observables; tenants never see each other's objects.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import tls from 'node:tls';
 import { createTestCa } from './support/tls.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
+import { sendTcp, sendUdp, sshFailedRule, sshLine } from './support/syslog.ts';
 import { SYSTEM_ACTOR } from '../src/platform/actor.ts';
 
-const SSH_RULES = `title: SSH failed password
-id: 7b0f8f2e-0000-4000-8000-00000000a001
-logsource: {product: linux, service: sshd}
-detection:
-  selection:
-    appname: sshd
-    message|startswith: 'Failed password'
-  condition: selection
-level: high
-tags: [attack.credential_access, attack.t1110.001]
----
+const SSH_RULES = `${sshFailedRule('7b0f8f2e-0000-4000-8000-00000000a001')}---
 title: Backup account network flow
 id: 7b0f8f2e-0000-4000-8000-00000000a002
 logsource: {product: elastic}
@@ -33,21 +22,6 @@ level: medium
 tags: [attack.lateral_movement, attack.t1021.002]
 `;
 
-const sshLine = (ip: string, user = 'root') => `<38>Nov 28 11:10:00 web01 sshd[2301]: Failed password for ${user} from ${ip} port 41520 ssh2`;
-
-async function sendUdp(port: number, line: string): Promise<void> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => s.send(Buffer.from(line), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
-  s.close();
-}
-
-async function sendTcp(port: number, data: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const c = net.connect(port, '127.0.0.1', () => c.end(data));
-    c.on('close', () => resolve());
-    c.on('error', reject);
-  });
-}
 
 /** Waits until `check` passes (events travel through sockets and the queue asynchronously). */
 async function eventually<T>(t: TestApp, check: () => Promise<T | undefined>, what: string): Promise<T> {

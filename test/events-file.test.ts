@@ -10,18 +10,9 @@ import { startTestApp, LogCapture, type TestApp } from './support/app.ts';
 import { buildApp, type App } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/platform/log/index.ts';
+import { sshFailedRule } from './support/syslog.ts';
 
-const RULE = `title: SSH failed password
-id: 7b0f8f2e-0000-4000-8000-00000000f001
-logsource: {product: linux, service: sshd}
-detection:
-  selection:
-    appname: sshd
-    message|startswith: 'Failed password'
-  condition: selection
-level: high
-tags: [attack.credential_access, attack.t1110.001]
-`;
+const RULE = sshFailedRule('7b0f8f2e-0000-4000-8000-00000000f001');
 
 /** An auth.log line as sshd writes it through the local syslog daemon (no PRI). */
 const authLine = (ip: string, user = 'root') => `Nov 28 11:10:00 web01 sshd[2301]: Failed password for ${user} from ${ip} port 41520 ssh2`;
