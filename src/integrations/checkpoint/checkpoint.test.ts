@@ -5,6 +5,7 @@ import { createTestCa } from '../../../test/support/tls.ts';
 import { fingerprintSha256 } from '../../platform/outbound/index.ts';
 import { startCheckpointSimulator, type CheckpointSimulator } from '../../../simulators/checkpoint/index.ts';
 import { checkpointBatcher } from './index.ts';
+import { assertOnlyOwnFailures, blockTwentyConcurrently } from '../../../test/support/firewall-batch.ts';
 
 // Check Point through the framework: settings and check over the HTTP API, every action and its
 // undo through IntegrationsService.runAction, against the Management API simulator over HTTPS.
@@ -193,34 +194,15 @@ describe('checkpoint connector', () => {
   });
 
   test('in a batch, a value the server refuses fails only its own call; an aborted caller does not stop the others', async () => {
-    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
-    sim.refuseValue(ips[5]);
-    sim.setLatency(5);
-    const aborters = [new AbortController(), new AbortController()];
-    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
-    // The first call arrives first, so its outbound client carries the batch's requests.
-    const first = launch(ips[0], 0);
-    await new Promise((r) => setTimeout(r, 10));
-    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
     const resent = checkpointBatcher.stats.resent;
-    // Every caller is in the batch once the first host is being added: cancel two of them then,
-    // the carrier among them, with its add-host requests in flight.
-    while (!sim.requests['add-host']) await new Promise((r) => setTimeout(r, 2));
-    for (const a of aborters) a.abort(new Error('the job was cancelled'));
-    const settled = await Promise.allSettled(calls);
-    sim.setLatency(0);
+    // Every caller is in the batch once the first host is being added: two are cancelled then,
+    // the carrier of the batch's requests among them, with its add-host requests in flight.
+    const { ips, settled } = await blockTwentyConcurrently({ sim, block: (v, signal) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, signal), started: () => !!sim.requests['add-host'] });
     assert.equal(sim.requests.login, 1);
     assert.equal(sim.requests.publish, 1);
     assert.equal(sim.state.openSessions, 0);
     assert.ok(checkpointBatcher.stats.resent > resent, 'requests cut short with the carrier were sent again through another caller');
-    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
-    assert.equal(settled[5].status, 'rejected');
-    assert.match((settled[5] as PromiseRejectedResult).reason.message, /add-host failed \(err_validation_failed\): .*198\.51\.100\.106 is reserved/);
-    settled.forEach((r, i) => {
-      if (i < 2 || i === 5) return;
-      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
-      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
-    });
+    assertOnlyOwnFailures(ips, settled, /add-host failed \(err_validation_failed\): .*198\.51\.100\.106 is reserved/);
     // Published: everything but the refused host (the cancelled calls' values were already in the batch).
     const members = sim.state.group('xdrhub-blocked-ips')!.members;
     assert.deepEqual(ips.filter((v) => members.includes(`xdrhub_${v}`)), ips.filter((_, i) => i !== 5));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createTestCa } from '../../../test/support/tls.ts';
 import { startSophosSimulator, type SophosSimulator } from '../../../simulators/sophos/index.ts';
+import { assertOnlyOwnFailures, blockTwentyConcurrently } from '../../../test/support/firewall-batch.ts';
 
 // Sophos Firewall through the framework: settings and check over the HTTP API, every action and
 // its undo through IntegrationsService.runAction, against the XML API simulator over HTTPS.
@@ -103,26 +104,9 @@ describe('sophos connector', () => {
   });
 
   test('in a batch, a host Sophos refuses fails only its own call; an aborted caller does not stop the others', async () => {
-    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
-    sim.refuseValue(ips[5]);
-    sim.setLatency(5);
-    const aborters = [new AbortController(), new AbortController()];
-    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
-    const first = launch(ips[0], 0);
-    await new Promise((r) => setTimeout(r, 10));
-    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
-    while (!sim.requests['Get IPHostGroup']) await new Promise((r) => setTimeout(r, 2));
-    for (const a of aborters) a.abort(new Error('the job was cancelled'));
-    const settled = await Promise.allSettled(calls);
-    sim.setLatency(0);
+    const { ips, settled } = await blockTwentyConcurrently({ sim, block: (v, signal) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, signal), started: () => !!sim.requests['Get IPHostGroup'] });
     assert.equal(sim.requests['Set add IPHost'], 1);
-    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
-    assert.match(String((settled[5] as PromiseRejectedResult).reason?.message), /could not add the IP host for 198\.51\.100\.106 \(500: Operation failed\. 198\.51\.100\.106 is reserved\.\)/);
-    settled.forEach((r, i) => {
-      if (i < 2 || i === 5) return;
-      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
-      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
-    });
+    assertOnlyOwnFailures(ips, settled, /could not add the IP host for 198\.51\.100\.106 \(500: Operation failed\. 198\.51\.100\.106 is reserved\.\)/);
     const members = sim.state.group('xdrhub-blocked-ips')!.hosts;
     assert.deepEqual(ips.filter((v) => members.includes(`xdrhub_${v}`)), ips.filter((_, i) => i !== 5));
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { createTestCa } from '../../../test/support/tls.ts';
 import { startUsergateSimulator, type UsergateSimulator } from '../../../simulators/usergate/index.ts';
+import { assertOnlyOwnFailures, blockTwentyConcurrently } from '../../../test/support/firewall-batch.ts';
 
 // UserGate through the framework: settings and check over the HTTP API, every action and its
 // undo through IntegrationsService.runAction, against the XML-RPC simulator over HTTPS.
@@ -115,27 +116,10 @@ describe('usergate connector', () => {
   });
 
   test('in a batch, a value the device refuses fails only its own call; an aborted caller does not stop the others', async () => {
-    const ips = Array.from({ length: 20 }, (_, i) => `198.51.100.${i + 101}`);
-    sim.refuseValue(ips[5]);
-    sim.setLatency(5);
-    const aborters = [new AbortController(), new AbortController()];
-    const launch = (v: string, i: number) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, i < 2 ? aborters[i].signal : undefined);
-    const first = launch(ips[0], 0);
-    await new Promise((r) => setTimeout(r, 10));
-    const calls = [first, ...ips.slice(1).map((v, i) => launch(v, i + 1))];
-    while (!sim.requests['v2.nlists.list']) await new Promise((r) => setTimeout(r, 2));
-    for (const a of aborters) a.abort(new Error('the job was cancelled'));
-    const settled = await Promise.allSettled(calls);
-    sim.setLatency(0);
+    const { ips, settled } = await blockTwentyConcurrently({ sim, block: (v, signal) => t.app.services.integrations.runAction(tenantId, id, 'blockIp', ip(v), {}, signal), started: () => !!sim.requests['v2.nlists.list'] });
     assert.equal(sim.requests['v2.core.login'], 1);
     assert.equal(sim.state.openSessions, 0);
-    for (const i of [0, 1]) assert.match(String((settled[i] as PromiseRejectedResult).reason?.message), /the job was cancelled/);
-    assert.match(String((settled[5] as PromiseRejectedResult).reason?.message), /v2\.nlists\.list\.add failed \(fault 400: .*198\.51\.100\.106/);
-    settled.forEach((r, i) => {
-      if (i < 2 || i === 5) return;
-      assert.equal(r.status, 'fulfilled', `call ${i}: ${(r as PromiseRejectedResult).reason?.message}`);
-      assert.deepEqual((r as PromiseFulfilledResult<any>).value.output.blocked, [ips[i]]);
-    });
+    assertOnlyOwnFailures(ips, settled, /v2\.nlists\.list\.add failed \(fault 400: .*198\.51\.100\.106/);
     const listed = sim.state.list('xdrhub-blocked-ips')!.values;
     assert.deepEqual(ips.filter((v) => listed.includes(v)), ips.filter((_, i) => i !== 5));
   });
