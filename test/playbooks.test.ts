@@ -474,6 +474,80 @@ for (const d of await dialectsUnderTest()) {
       assert.ok((await commentsOf(alertId)).includes('item b'));
     });
 
+    test('the approvals queue: training runs and runs with a step awaiting approval, in the subtree only, paged, validated', async () => {
+      // A tenant of its own with a child (subtree) and an unrelated sibling, so other tests' runs do not count.
+      const queue = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Approvals queue' })).body.id as string;
+      const sub = (await t.call('POST', `/api/v1/tenants/${queue}/children`, { name: 'Approvals queue child' })).body.id as string;
+      const other = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Approvals elsewhere' })).body.id as string;
+      const queueUrl = (tid: string, extra = '') => `/api/v1/tenants/${tid}/playbook-runs?awaiting=approval${extra}`;
+      const gate = { id: 'gate', kind: 'updateData', update: { comment: 'queued change' }, approval: { required: true, windowMinutes: 30 } };
+
+      // A training run in the child, a gated step in the tenant, another gated step elsewhere.
+      const training = await createPlaybook({ name: 'Queue training', mode: 'training', trigger: '.title == "queue training"', steps: [{ id: 'note', kind: 'updateData', update: { comment: 'trained' } }] }, sub);
+      const trainedAlert = await createAlert({ title: 'queue training' }, sub);
+      await t.app.services.triggers.drain();
+      const [trainingRun] = await until('training run', async () => (await runsOf(training.id, sub)).length === 1 && (await runsOf(training.id, sub)));
+      const gated = await createPlaybook({ name: 'Queue gated', mode: 'manual', steps: [gate] }, queue);
+      const gatedAlert = await createAlert({ title: 'Gated alert' }, queue);
+      const gatedRun = await launch(gated.id, gatedAlert, queue);
+      const elsewhere = await createPlaybook({ name: 'Elsewhere gated', mode: 'manual', steps: [gate] }, other);
+      const elsewhereRun = await launch(elsewhere.id, await createAlert({}, other), other);
+      const waiting = await awaitingApproval(queue, gatedRun, 'gate');
+      await awaitingApproval(other, elsewhereRun, 'gate');
+
+      const approver = await t.userWithRole('approver', queue);
+      const all = await t.call('GET', queueUrl(queue, '&subtree=true'), undefined, approver.token);
+      assert.equal(all.status, 200, JSON.stringify(all.body));
+      assert.deepEqual(all.body.items.map((r: any) => r.id), [gatedRun, trainingRun.id], 'newest first; never another tenant’s run');
+      const [stepItem, runItem] = all.body.items;
+      assert.equal(stepItem.status, 'running');
+      assert.deepEqual(stepItem.awaitingSteps, [{ path: 'gate', stepId: 'gate', kind: 'updateData', startedAt: waiting.startedAt, deadline: waiting.approval.deadline }]);
+      assert.equal(stepItem.playbookName, 'Queue gated');
+      assert.deepEqual({ ...stepItem.item, shortId: undefined }, { kind: 'alert', id: gatedAlert, title: 'Gated alert', shortId: undefined });
+      assert.match(stepItem.item.shortId, /^ALR-\d+$/);
+      assert.equal(runItem.status, 'awaitingApproval');
+      assert.equal(runItem.tenantId, sub);
+      assert.deepEqual(runItem.awaitingSteps, []);
+      assert.ok(runItem.approvalDeadline);
+      assert.equal(runItem.item.title, 'queue training');
+      assert.equal(runItem.item.id, trainedAlert);
+
+      // Without subtree, the tenant's own; paging as in the runs list; reading needs what the runs list needs.
+      assert.deepEqual((await t.call('GET', queueUrl(queue), undefined, approver.token)).body.items.map((r: any) => r.id), [gatedRun]);
+      const first = await t.call('GET', queueUrl(queue, '&subtree=true&limit=1'));
+      assert.deepEqual(first.body.items.map((r: any) => r.id), [gatedRun]);
+      assert.ok(first.body.nextCursor);
+      const second = await t.call('GET', queueUrl(queue, `&subtree=true&limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`));
+      assert.deepEqual(second.body.items.map((r: any) => r.id), [trainingRun.id]);
+      assert.equal(second.body.nextCursor, null);
+      const observer = await t.userWithRole('observer', queue);
+      assert.equal((await t.call('GET', queueUrl(queue, '&subtree=true'), undefined, observer.token)).status, 200);
+      const stranger = await t.userWithRole('approver', other);
+      assert.equal((await t.call('GET', queueUrl(queue, '&subtree=true'), undefined, stranger.token)).status, 404);
+      assert.deepEqual((await t.call('GET', queueUrl(other, '&subtree=true'), undefined, stranger.token)).body.items.map((r: any) => r.id), [elsewhereRun]);
+
+      // The query is validated, naming the field.
+      const bad = await t.call('GET', `/api/v1/tenants/${queue}/playbook-runs?awaiting=decision`);
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.error.message, /^querystring\.awaiting/);
+      const mixed = await t.call('GET', queueUrl(queue, '&status=running'));
+      assert.equal(mixed.status, 400);
+      assert.match(mixed.body.error.message, /^querystring\.status: cannot be combined with awaiting=approval/);
+      assert.equal((await t.call('GET', queueUrl(queue, '&cursor=nonsense'))).status, 400);
+
+      // A step whose window has ended cannot be decided: it is not listed.
+      await sql`update playbook_run_steps set approval_deadline = ${Date.now() - 1} where run_id = ${elsewhereRun} and path = 'gate'`.execute(t.app.services.database.db);
+      assert.deepEqual((await t.call('GET', queueUrl(other))).body.items, []);
+
+      // Decided (each in its own tenant, as the queue says), they leave the queue.
+      assert.equal((await t.call('POST', stepUrl(queue, gatedRun, 'gate', 'approve'), undefined, approver.token)).status, 200);
+      assert.equal((await t.call('POST', `/api/v1/tenants/${runItem.tenantId}/playbook-runs/${trainingRun.id}/approve`, undefined, approver.token)).status, 200);
+      assert.deepEqual((await t.call('GET', queueUrl(queue, '&subtree=true'))).body.items, []);
+      assert.equal((await finalRun(queue, gatedRun)).status, 'succeeded');
+      assert.equal((await finalRun(sub, trainingRun.id)).status, 'succeeded');
+      assert.equal((await finalRun(other, elsewhereRun)).status, 'failed');
+    });
+
     test('a worker killed while a step awaits approval: the restarted worker keeps waiting, then applies the approved step once', async () => {
       const pb = await createPlaybook({ name: 'Gated restart', mode: 'manual', steps: [{ id: 'gate', kind: 'updateData', update: { comment: 'approved after a restart' }, approval: { required: true, windowMinutes: 30 } }] });
       const alertId = await createAlert();

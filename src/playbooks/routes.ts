@@ -138,10 +138,11 @@ export function registerPlaybookRoutes(app: HttpServer, playbooks: PlaybooksServ
       config: { permission: 'history.read' },
       schema: {
         tags: ['playbooks'],
-        summary: 'Playbook runs, newest first',
+        summary: 'Playbook runs, newest first; awaiting=approval: what an approver can decide (training runs, and runs with a step awaiting approval)',
         params: TenantParams,
         querystring: Type.Object(
           {
+            awaiting: Type.Optional(Type.Literal('approval', { description: 'Only runs awaiting approval and running runs with a step awaiting approval (open window); each item adds awaitingSteps and item' })),
             playbookId: Type.Optional(Type.String({ format: 'uuid' })),
             itemId: Type.Optional(Type.String({ format: 'uuid' })),
             status: Type.Optional(Type.String({ pattern: `^(${RUN_STATUSES.join('|')})(,(${RUN_STATUSES.join('|')}))*$` })),
@@ -157,8 +158,18 @@ export function registerPlaybookRoutes(app: HttpServer, playbooks: PlaybooksServ
     async (request) => {
       const q = request.query;
       const tenantIds = q.subtree ? (await tenants.subtree(request.tenant.id)).map((t) => t.id) : [request.tenant.id];
-      const page = await runs.list({ tenantIds, playbookId: q.playbookId, itemId: q.itemId, status: q.status ? (q.status.split(',') as RunStatus[]) : undefined, limit: q.limit ?? 50, cursor: q.cursor });
-      return { items: page.items.map(runView), nextCursor: page.nextCursor };
+      const awaiting = q.awaiting === 'approval';
+      if (awaiting && q.status) throw invalidField('querystring.status', 'cannot be combined with awaiting=approval (it selects runs awaiting approval and running runs with a step awaiting approval)');
+      const page = await runs.list({ tenantIds, playbookId: q.playbookId, itemId: q.itemId, status: q.status ? (q.status.split(',') as RunStatus[]) : undefined, awaitingApproval: awaiting, limit: q.limit ?? 50, cursor: q.cursor });
+      if (!awaiting) return { items: page.items.map(runView), nextCursor: page.nextCursor };
+      const context = await runs.approvalContext(page.items);
+      return {
+        items: page.items.map((r) => {
+          const c = context.get(r.id)!;
+          return { ...runView(r), awaitingSteps: c.awaitingSteps.map((s) => ({ ...s, startedAt: iso(s.startedAt), deadline: iso(s.deadline) })), item: c.item };
+        }),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 

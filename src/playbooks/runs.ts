@@ -113,6 +113,25 @@ export interface RunStep {
   approval: { deadline: number | null; decision: 'approved' | 'rejected' | 'expired' | null; decidedBy: string | null; decidedAt: number | null } | null;
 }
 
+/** A step awaiting approval, as the approvals queue shows it. */
+export interface AwaitingStep {
+  path: string;
+  stepId: string;
+  kind: string;
+  startedAt: number;
+  deadline: number | null;
+}
+/** The alert or incident a run is for, as lists show it. */
+export interface RunItem {
+  kind: 'alert' | 'incident';
+  id: string;
+  shortId: string;
+  title: string;
+}
+/** The columns of the alerts module's tables that a run's list reads (read-only). */
+type ItemRow = { id: string; tenant_id: string; seq: number; title: string };
+type ItemTables = { alerts: ItemRow; incidents: ItemRow };
+
 const num = (v: number | null) => (v == null ? null : Number(v));
 function toRun(r: RunRow): Run {
   return {
@@ -307,11 +326,29 @@ export class RunsService {
     return (await this.db.selectFrom('playbook_run_steps').selectAll().where('run_id', '=', runId).orderBy('started_at').orderBy('path').execute()).map(toStep);
   }
 
-  async list(filter: { tenantIds: string[]; playbookId?: string; itemId?: string; status?: RunStatus[]; limit: number; cursor?: string }): Promise<{ items: Run[]; nextCursor: string | null }> {
+  /**
+   * Runs newest first. `awaitingApproval`: only what an approver can decide now: training runs
+   * awaiting approval, and running runs with a step awaiting approval whose window is still open.
+   */
+  async list(filter: { tenantIds: string[]; playbookId?: string; itemId?: string; status?: RunStatus[]; awaitingApproval?: boolean; limit: number; cursor?: string }): Promise<{ items: Run[]; nextCursor: string | null }> {
     let q = this.db.selectFrom('playbook_runs').selectAll().where('tenant_id', 'in', filter.tenantIds);
     if (filter.playbookId) q = q.where('playbook_id', '=', filter.playbookId);
     if (filter.itemId) q = q.where('item_id', '=', filter.itemId);
     if (filter.status?.length) q = q.where('status', 'in', filter.status);
+    if (filter.awaitingApproval) {
+      const t = now();
+      q = q.where((eb) =>
+        eb.or([
+          eb('status', '=', 'awaitingApproval'),
+          eb.and([
+            eb('status', '=', 'running'),
+            eb.exists(
+              eb.selectFrom('playbook_run_steps').select('playbook_run_steps.path').whereRef('playbook_run_steps.run_id', '=', 'playbook_runs.id').where('playbook_run_steps.status', '=', 'awaitingApproval').where('playbook_run_steps.approval_deadline', '>', t),
+            ),
+          ]),
+        ]),
+      );
+    }
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
       if (!c) throw invalidField('querystring.cursor', 'is not a cursor this API returned');
@@ -321,6 +358,46 @@ export class RunsService {
     const page = rows.slice(0, filter.limit);
     const last = page.at(-1);
     return { items: page.map(toRun), nextCursor: rows.length > filter.limit && last ? encodeCursor(Number(last.created_at), last.id) : null };
+  }
+
+  /**
+   * For a page of runs (the approvals queue): the steps of each awaiting approval with an open
+   * window, and the alert or incident each run is for (short id and title), in three queries.
+   */
+  async approvalContext(runs: Run[]): Promise<Map<string, { awaitingSteps: AwaitingStep[]; item: RunItem | null }>> {
+    const out = new Map<string, { awaitingSteps: AwaitingStep[]; item: RunItem | null }>();
+    if (runs.length === 0) return out;
+    for (const r of runs) out.set(r.id, { awaitingSteps: [], item: null });
+    const t = now();
+    const running = runs.filter((r) => r.status === 'running');
+    if (running.length) {
+      const rows = await this.db
+        .selectFrom('playbook_run_steps')
+        .select(['run_id', 'tenant_id', 'path', 'step_id', 'kind', 'started_at', 'approval_deadline'])
+        .where('run_id', 'in', running.map((r) => r.id))
+        .where('status', '=', 'awaitingApproval')
+        .where('approval_deadline', '>', t)
+        .orderBy('started_at')
+        .orderBy('path')
+        .execute();
+      const tenantOf = new Map(running.map((r) => [r.id, r.tenantId]));
+      for (const s of rows) {
+        if (tenantOf.get(s.run_id) !== s.tenant_id) continue;
+        out.get(s.run_id)!.awaitingSteps.push({ path: s.path, stepId: s.step_id, kind: s.kind, startedAt: Number(s.started_at), deadline: num(s.approval_deadline) });
+      }
+    }
+    const items = this.deps.database.db.withTables<ItemTables>() as unknown as Kysely<ItemTables>;
+    for (const [scope, table, prefix] of [['alert', 'alerts', 'ALR'], ['incident', 'incidents', 'INC']] as const) {
+      const mine = runs.filter((r) => r.scope === scope);
+      if (!mine.length) continue;
+      const rows = await items.selectFrom(table).select(['id', 'tenant_id', 'seq', 'title']).where('id', 'in', [...new Set(mine.map((r) => r.itemId))]).where('tenant_id', 'in', [...new Set(mine.map((r) => r.tenantId))]).execute();
+      const byKey = new Map(rows.map((row) => [`${row.tenant_id}:${row.id}`, row]));
+      for (const r of mine) {
+        const row = byKey.get(`${r.tenantId}:${r.itemId}`);
+        out.get(r.id)!.item = row ? { kind: scope, id: row.id, shortId: `${prefix}-${row.seq}`, title: row.title } : null;
+      }
+    }
+    return out;
   }
 
   async decide(tenantId: string, id: string, decision: 'approve' | 'reject', actor: Actor): Promise<Run> {
