@@ -171,7 +171,7 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     await queue.getByText('6.6.6.6').waitFor();
     await shot(second, '07-approvals');
     await queue.getByRole('button', { name: /Approve addToBlocklist on 6.6.6.6/ }).click();
-    await second.getByText('Nothing to approve').waitFor();
+    await second.getByText('No actions to approve').waitFor();
     // An approver may not launch actions: the control is disabled with the reason.
     await second.getByRole('link', { name: 'Response history' }).click();
     assert.equal(await second.getByRole('button', { name: 'New action…' }).getAttribute('data-disabled'), 'true');
@@ -320,6 +320,71 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     assert.match(new URL(second.url()).pathname, new RegExp(`/t/${child.id}/alerts`));
     await second.getByText('Settings → Users').waitFor();
     assert.equal(await second.getByRole('link', { name: 'Settings → Users' }).count(), 0, 'not a link for her');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
+  test('approvals: a training-mode run and an updateData step awaiting approval, approved in the queue', async () => {
+    problems.length = 0;
+    const tenant = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Playbook approvals' })).body.id as string;
+    const playbook = async (body: Record<string, unknown>) => {
+      const res = await t.call('POST', `/api/v1/tenants/${tenant}/playbooks`, { scope: 'alert', ...body });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.id as string;
+    };
+    const alert = async (title: string) => {
+      const res = await t.call('POST', `/api/v1/tenants/${tenant}/alerts`, { title, severity: 'high', source: 'siem' });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body as { id: string; shortId: string };
+    };
+    const runOf = async (playbookId: string) => (await t.call('GET', `/api/v1/tenants/${tenant}/playbook-runs?playbookId=${playbookId}`)).body.items[0];
+    const training = await playbook({ name: 'Triage in training', mode: 'training', trigger: '.title == "Training match"', steps: [{ id: 'triage', kind: 'updateData', update: { status: 'inProgress' } }] });
+    const gated = await playbook({ name: 'Gated comment', mode: 'manual', steps: [{ id: 'note', kind: 'updateData', update: { comment: 'approved in the queue' }, approval: { required: true, windowMinutes: 30 } }] });
+    const matched = await alert('Training match');
+    await t.app.services.triggers.drain();
+    const target = await alert('Needs a gated comment');
+    const launched = await t.call('POST', `/api/v1/tenants/${tenant}/playbooks/${gated}/launch`, { alertId: target.id });
+    assert.equal(launched.status, 201, JSON.stringify(launched.body));
+    await t.call('POST', `/api/v1/tenants/${tenant}/users`, { username: 'pb.observer', password: 'Observer-password-1', roles: ['observer'] });
+    await t.call('POST', `/api/v1/tenants/${tenant}/users`, { username: 'pb.approver', password: approverPassword, roles: ['approver'] });
+
+    // An observer sees the queue, with the controls disabled and the reason.
+    const observer = await open();
+    await signIn(observer, 'pb.observer', 'Observer-password-1');
+    await observer.goto(`${base}/t/${tenant}/approvals`);
+    const observerSteps = observer.getByRole('table', { name: 'Playbook steps awaiting approval' });
+    await observerSteps.getByRole('link', { name: 'Gated comment', exact: true }).waitFor({ timeout: 15_000 });
+    assert.equal(await observerSteps.getByRole('button', { name: 'Approve step note of Gated comment' }).getAttribute('data-disabled'), 'true');
+    await observer.getByText(/cannot .*approve/i).first().waitFor();
+    await observer.context().close();
+
+    const page = await open();
+    await signIn(page, 'pb.approver', approverPassword);
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    const runs = page.getByRole('table', { name: 'Playbook runs awaiting approval' });
+    const steps = page.getByRole('table', { name: 'Playbook steps awaiting approval' });
+    await runs.getByRole('link', { name: `${matched.shortId} Training match` }).waitFor();
+    await steps.getByRole('link', { name: `${target.shortId} Needs a gated comment` }).waitFor({ timeout: 15_000 });
+    await page.getByText('No actions to approve').waitFor();
+    await shot(page, '22-approvals-playbooks');
+    await runs.getByRole('button', { name: `Approve run Triage in training for ${matched.shortId}` }).click();
+    await page.getByText('No runs to approve').waitFor();
+    await steps.getByRole('button', { name: 'Approve step note of Gated comment' }).click();
+    await page.getByText('No steps to approve').waitFor();
+
+    // Both runs go on and finish; the step's change is applied once.
+    const done = async (playbookId: string) => {
+      for (let i = 0; i < 200; i++) {
+        const r = await runOf(playbookId);
+        if (r && !['awaitingApproval', 'queued', 'running'].includes(r.status)) return r;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      throw new Error(`run of ${playbookId} did not finish`);
+    };
+    assert.equal((await done(training)).status, 'succeeded');
+    assert.equal((await done(gated)).status, 'succeeded');
+    const details = await t.call('GET', `/api/v1/tenants/${tenant}/alerts/${target.id}`);
+    assert.deepEqual(details.body.comments.map((c: { text: string }) => c.text), ['approved in the queue']);
+    assert.equal((await t.call('GET', `/api/v1/tenants/${tenant}/alerts/${matched.id}`)).body.status, 'inProgress');
     assert.deepEqual(problems, [], 'no console errors');
   });
 

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Code, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Box, Code, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -7,6 +7,7 @@ import { ago, json, when } from '../format.ts';
 import { usePerms, useTenantId } from '../session.ts';
 import { StatusBadge } from '../components/Badges.tsx';
 import { GuardedButton } from '../components/Guarded.tsx';
+import { RunDecision, StepDecision } from '../components/Decisions.tsx';
 import { Pager, useCursor } from '../components/Pager.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
 
@@ -65,11 +66,7 @@ export function RunPage() {
     queryFn: () => api.get<Run>(`/tenants/${tenantId}/playbook-runs/${runId}`),
     refetchInterval: (q) => (q.state.data && ['queued', 'running'].includes(q.state.data.status) ? 1500 : false),
   });
-  const decide = useMutation({ mutationFn: (op: 'approve' | 'reject' | 'cancel') => api.post(`/tenants/${tenantId}/playbook-runs/${runId}/${op}`), onSuccess: () => { void qc.invalidateQueries({ queryKey: ['run', tenantId, runId] }); void qc.invalidateQueries({ queryKey: ['runs'] }); } });
-  const decideStep = useMutation({
-    mutationFn: (v: { path: string; op: 'approve' | 'reject' }) => api.post(`/tenants/${tenantId}/playbook-runs/${runId}/steps/${encodeURIComponent(v.path)}/${v.op}`),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: ['run', tenantId, runId] }),
-  });
+  const cancel = useMutation({ mutationFn: () => api.post(`/tenants/${tenantId}/playbook-runs/${runId}/cancel`), onSuccess: () => { void qc.invalidateQueries({ queryKey: ['run', tenantId, runId] }); void qc.invalidateQueries({ queryKey: ['runs'] }); void qc.invalidateQueries({ queryKey: ['approvals'] }); } });
   if (run.isLoading) return <Loading what="the run" />;
   if (run.error) return <Failed what="the run" error={run.error} retry={() => run.refetch()} />;
   const r = run.data!;
@@ -77,20 +74,13 @@ export function RunPage() {
     <Stack>
       <Anchor component={Link} to={`/t/${tenantId}/runs`} size="sm">← Playbook runs</Anchor>
       <Group gap="xs"><Title order={2}>{r.playbookName}</Title><StatusBadge value={r.status} /></Group>
-      <Text size="sm" c="dimmed">{r.trigger} run for {r.scope} <Anchor component={Link} to={`/t/${tenantId}/alerts/${r.itemId}`} size="sm">{r.itemId.slice(0, 8)}</Anchor> · started {when(r.createdAt)} by {r.launcher?.name}{r.finishedAt ? ` · finished ${when(r.finishedAt)}` : ''}</Text>
+      <Text size="sm" c="dimmed">{r.trigger} run for {r.scope} <Anchor component={Link} to={`/t/${tenantId}/${r.scope === 'incident' ? 'incidents' : 'alerts'}/${r.itemId}`} size="sm">{r.itemId.slice(0, 8)}</Anchor> · started {when(r.createdAt)} by {r.launcher?.name}{r.finishedAt ? ` · finished ${when(r.finishedAt)}` : ''}</Text>
       {r.error && <Text c="red" size="sm">{r.error}</Text>}
       <Group gap="xs">
-        {r.status === 'awaitingApproval' && (
-          <>
-            <GuardedButton color="green" reason={perms.why('response.approve')} loading={decide.isPending && decide.variables === 'approve'} onClick={() => decide.mutate('approve')}>Approve run</GuardedButton>
-            <GuardedButton color="red" variant="light" reason={perms.why('response.approve')} loading={decide.isPending && decide.variables === 'reject'} onClick={() => decide.mutate('reject')}>Reject run</GuardedButton>
-            {r.approvalDeadline && <Text size="sm" c="dimmed">decide before {when(r.approvalDeadline)}</Text>}
-          </>
-        )}
-        {['queued', 'running', 'awaitingApproval'].includes(r.status) && <GuardedButton variant="default" reason={perms.why('playbooks.launch')} onClick={() => decide.mutate('cancel')}>Cancel run</GuardedButton>}
+        {r.status === 'awaitingApproval' && <RunDecision tenantId={tenantId} runId={runId} reason={perms.why('response.approve')} deadline={r.approvalDeadline} />}
+        {['queued', 'running', 'awaitingApproval'].includes(r.status) && <GuardedButton variant="default" reason={perms.why('playbooks.launch')} loading={cancel.isPending} onClick={() => cancel.mutate()}>Cancel run</GuardedButton>}
       </Group>
-      <ErrorText error={decide.error} />
-      <ErrorText error={decideStep.error} />
+      <ErrorText error={cancel.error} />
       <Title order={4}>Steps</Title>
       {!r.steps?.length ? <Text c="dimmed" size="sm">No step has run yet.</Text> : r.steps.map((s) => (
         <Paper key={s.path} withBorder p="sm">
@@ -100,14 +90,7 @@ export function RunPage() {
             const a = approvalOf(s);
             if (!a) return null;
             if (s.status === 'awaitingApproval') {
-              const busy = (op: string) => decideStep.isPending && decideStep.variables?.path === s.path && decideStep.variables.op === op;
-              return (
-                <Group gap="xs" mt="xs">
-                  <GuardedButton size="xs" color="green" reason={perms.why('response.approve')} loading={busy('approve')} onClick={() => decideStep.mutate({ path: s.path, op: 'approve' })}>Approve step</GuardedButton>
-                  <GuardedButton size="xs" color="red" variant="light" reason={perms.why('response.approve')} loading={busy('reject')} onClick={() => decideStep.mutate({ path: s.path, op: 'reject' })}>Reject step</GuardedButton>
-                  {a.deadline && <Text size="sm" c="dimmed">waiting for approval · decide before {when(a.deadline)}</Text>}
-                </Group>
-              );
+              return <Box mt="xs"><StepDecision tenantId={tenantId} runId={runId} path={s.path} reason={perms.why('response.approve')} deadline={a.deadline} /></Box>;
             }
             if (a.decision === 'expired') return <Text size="xs" c="dimmed">nobody approved it in time</Text>;
             return a.decision ? <Text size="xs" c="dimmed">{a.decision} by {a.decidedBy}{a.decidedAt ? ` · ${when(a.decidedAt)}` : ''}</Text> : null;
