@@ -354,6 +354,23 @@ export class AlertsService {
     return { ...toAlert(row), observables: observables.map(toObservable), assets: assets.map(toAsset), events: JSON.parse(row.events), comments: comments.map(toComment) };
   }
 
+  /**
+   * Short id and title of alerts or incidents, by `tenantId:id`, in one query: what lists that
+   * point at them (e.g. the approvals queue) show. Items of other tenants are simply absent.
+   */
+  async headlines(kind: 'alert' | 'incident', refs: { tenantId: string; id: string }[]): Promise<Map<string, { shortId: string; title: string }>> {
+    const out = new Map<string, { shortId: string; title: string }>();
+    if (refs.length === 0) return out;
+    const table = kind === 'alert' ? 'alerts' : 'incidents';
+    const prefix = kind === 'alert' ? 'ALR' : 'INC';
+    for (let i = 0; i < refs.length; i += CHUNK) {
+      const part = refs.slice(i, i + CHUNK);
+      const rows = await this.db.selectFrom(table).select(['id', 'tenant_id', 'seq', 'title']).where('id', 'in', [...new Set(part.map((r) => r.id))]).where('tenant_id', 'in', [...new Set(part.map((r) => r.tenantId))]).execute();
+      for (const row of rows) out.set(`${row.tenant_id}:${row.id}`, { shortId: `${prefix}-${row.seq}`, title: row.title });
+    }
+    return out;
+  }
+
   /** Many alerts with their observables, assets and comments in four queries (trigger input). */
   async getMany(tenantId: string, ids: string[]): Promise<AlertDetails[]> {
     const out: AlertDetails[] = [];

@@ -128,9 +128,6 @@ export interface RunItem {
   shortId: string;
   title: string;
 }
-/** The columns of the alerts module's tables that a run's list reads (read-only). */
-type ItemRow = { id: string; tenant_id: string; seq: number; title: string };
-type ItemTables = { alerts: ItemRow; incidents: ItemRow };
 
 const num = (v: number | null) => (v == null ? null : Number(v));
 function toRun(r: RunRow): Run {
@@ -386,15 +383,12 @@ export class RunsService {
         out.get(s.run_id)!.awaitingSteps.push({ path: s.path, stepId: s.step_id, kind: s.kind, startedAt: Number(s.started_at), deadline: num(s.approval_deadline) });
       }
     }
-    const items = this.deps.database.db.withTables<ItemTables>() as unknown as Kysely<ItemTables>;
-    for (const [scope, table, prefix] of [['alert', 'alerts', 'ALR'], ['incident', 'incidents', 'INC']] as const) {
-      const mine = runs.filter((r) => r.scope === scope);
-      if (!mine.length) continue;
-      const rows = await items.selectFrom(table).select(['id', 'tenant_id', 'seq', 'title']).where('id', 'in', [...new Set(mine.map((r) => r.itemId))]).where('tenant_id', 'in', [...new Set(mine.map((r) => r.tenantId))]).execute();
-      const byKey = new Map(rows.map((row) => [`${row.tenant_id}:${row.id}`, row]));
+    for (const kind of ['alert', 'incident'] as const) {
+      const mine = runs.filter((r) => r.scope === kind);
+      const headlines = await this.deps.alerts.headlines(kind, mine.map((r) => ({ tenantId: r.tenantId, id: r.itemId })));
       for (const r of mine) {
-        const row = byKey.get(`${r.tenantId}:${r.itemId}`);
-        out.get(r.id)!.item = row ? { kind: scope, id: row.id, shortId: `${prefix}-${row.seq}`, title: row.title } : null;
+        const h = headlines.get(`${r.tenantId}:${r.itemId}`);
+        out.get(r.id)!.item = h ? { kind, id: r.itemId, ...h } : null;
       }
     }
     return out;
