@@ -296,6 +296,15 @@ export class IntegrationsService {
     return { instance: { id: row.id, name: row.name, type: row.type, enabled: !!row.enabled }, params: validateAgainst(action.paramsSchema, params, 'params'), undo: action.undo ?? null, secretParams: secretParamNames(action.paramsSchema) };
   }
 
+  /**
+   * Enabled instances of a type in every tenant, with their settings (never secrets): for
+   * schedules that run per instance, such as the KATA alert import.
+   */
+  async enabledOfTypeEverywhere(type: string): Promise<{ id: string; tenantId: string; config: Record<string, unknown> }[]> {
+    const rows = await this.db.selectFrom('integration_instances').select(['id', 'tenant_id', 'config']).where('type', '=', type).where('enabled', '=', 1).execute();
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, config: JSON.parse(r.config) as Record<string, unknown> }));
+  }
+
   /** Instances of a tenant that are enabled, for a type (e.g. the enrichment source). */
   /** `updatedAt` changes with every settings, secret or enablement change: callers may key derived state on it. */
   async enabledOfType(tenantId: string, type: string): Promise<{ id: string; name: string; updatedAt: number }[]> {

@@ -30,14 +30,7 @@ interface CursorsTable {
   cursor: string | null;
   updated_at: number;
 }
-interface InstancesTable {
-  id: string;
-  tenant_id: string;
-  type: string;
-  enabled: number;
-  config: string;
-}
-type Db = Kysely<{ kata_cursors: CursorsTable; integration_instances: InstancesTable }>;
+type Db = Kysely<{ kata_cursors: CursorsTable }>;
 
 export const kataMigrations: ModuleMigration[] = [
   {
@@ -82,7 +75,7 @@ export class KataImport {
   private readonly tickMs: number;
 
   constructor(private readonly deps: KataImportDeps) {
-    this.db = deps.database.db.withTables<{ kata_cursors: CursorsTable; integration_instances: InstancesTable }>() as unknown as Db;
+    this.db = deps.database.db.withTables<{ kata_cursors: CursorsTable }>() as unknown as Db;
     this.tickMs = deps.tickMs ?? 30_000;
     deps.jobs.register(KATA_IMPORT_TICK_JOB, () => this.tick());
     deps.jobs.register(KATA_IMPORT_JOB, (ctx) => {
@@ -107,14 +100,12 @@ export class KataImport {
     const now = Date.now();
     let queued = 0;
     try {
-      // The framework has no cross-tenant listing; this reads the few columns the schedule needs.
-      const rows = await this.db.selectFrom('integration_instances').select(['id', 'tenant_id', 'config']).where('type', '=', 'kata').where('enabled', '=', 1).execute();
-      for (const row of rows) {
-        const config = JSON.parse(row.config) as Partial<KataConfig>;
+      for (const row of await this.deps.integrations.enabledOfTypeEverywhere('kata')) {
+        const config = row.config as Partial<KataConfig>;
         if (!config.import?.enabled) continue;
         const intervalMs = (config.import.intervalSeconds ?? 300) * 1000;
         const slot = Math.floor(now / intervalMs);
-        const r = await this.deps.jobs.enqueue(KATA_IMPORT_JOB, { tenantId: row.tenant_id, instanceId: row.id }, { idempotencyKey: `${KATA_IMPORT_JOB}:${row.id}:${intervalMs}:${slot}`, tenantId: row.tenant_id, maxAttempts: 3 });
+        const r = await this.deps.jobs.enqueue(KATA_IMPORT_JOB, { tenantId: row.tenantId, instanceId: row.id }, { idempotencyKey: `${KATA_IMPORT_JOB}:${row.id}:${intervalMs}:${slot}`, tenantId: row.tenantId, maxAttempts: 3 });
         if (r.created) queued++;
       }
     } finally {
