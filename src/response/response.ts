@@ -77,6 +77,9 @@ export function describeFailure(err: unknown): string {
  * Response actions (SPEC.md §10): launches, approvals, execution on the durable job queue with
  * an idempotency key per (launch, target), cancel, undo, and the response history.
  */
+/** Response actions run at once per worker process. */
+export const EXECUTE_CONCURRENCY = 32;
+
 export class ResponseService {
   private readonly db: Db;
   private readonly finishedListeners: ((action: ResponseAction) => Promise<void> | void)[] = [];
@@ -85,7 +88,10 @@ export class ResponseService {
     private readonly deps: { database: Database; audit: AuditLog; jobs: JobQueue; integrations: IntegrationsService; alerts: AlertsService; vault: Vault; leaseMs?: number; publicUrl?: string },
   ) {
     this.db = deps.database.db.withTables<ResponseTables>() as unknown as Db;
-    deps.jobs.register(EXECUTE_JOB, (ctx) => this.execute(ctx as JobContext<{ id: string }>), { concurrency: 8, leaseMs: deps.leaseMs });
+    // Connector calls wait on the network, so many run at once; and connectors that batch (the
+    // firewalls coalesce concurrent calls on one instance into one session and one publish) see a
+    // launch's targets together when they start together.
+    deps.jobs.register(EXECUTE_JOB, (ctx) => this.execute(ctx as JobContext<{ id: string }>), { concurrency: EXECUTE_CONCURRENCY, leaseMs: deps.leaseMs });
     deps.jobs.register(EXPIRE_JOB, (ctx) => this.expire((ctx.payload as { id: string }).id));
   }
 

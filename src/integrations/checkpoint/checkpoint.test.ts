@@ -6,6 +6,7 @@ import { fingerprintSha256 } from '../../platform/outbound/index.ts';
 import { startCheckpointSimulator, type CheckpointSimulator } from '../../../simulators/checkpoint/index.ts';
 import { checkpointBatcher } from './index.ts';
 import { assertOnlyOwnFailures, blockTwentyConcurrently } from '../../../test/support/firewall-batch.ts';
+import { EXECUTE_CONCURRENCY } from '../../response/response.ts';
 
 // Check Point through the framework: settings and check over the HTTP API, every action and its
 // undo through IntegrationsService.runAction, against the Management API simulator over HTTPS.
@@ -236,15 +237,15 @@ describe('checkpoint connector', () => {
       assert.ok(done.every((a) => a.status === 'succeeded'), JSON.stringify(done.map((a) => [a.status, a.error])));
       return done;
     };
-    // Eight targets: the response jobs run eight at a time per worker, so all of them meet in one batch.
-    const eight = await launch(Array.from({ length: 8 }, (_, i) => `203.0.113.${i + 40}`));
+    // Twenty targets: the response jobs run together (EXECUTE_CONCURRENCY per worker), so all of them meet in one batch.
+    const twenty = await launch(Array.from({ length: 20 }, (_, i) => `203.0.113.${i + 40}`));
     assert.deepEqual([sim.requests.login, sim.requests.publish], [1, 1]);
-    assert.ok(eight.every((a) => /in one session with 7 other actions/.test(a.summary ?? a.result?.summary ?? JSON.stringify(a))), JSON.stringify(eight[0]));
-    // Ten targets: the two jobs that wait for a free slot start after the first batch published, so
-    // they make a second batch. The bound is the job concurrency, not the connector.
-    await launch(Array.from({ length: 10 }, (_, i) => `203.0.113.${i + 60}`));
-    t2.diagnostic(`10 targets through the response API: ${sim.requests.login} logins, ${sim.requests.publish} publishes`);
-    assert.ok(sim.requests.publish! <= 2, `${sim.requests.publish} publishes for 10 targets`);
+    assert.ok(twenty.every((a) => /in one session with 19 other actions/.test(a.summary ?? a.result?.summary ?? JSON.stringify(a))), JSON.stringify(twenty[0]));
+    // More targets than a worker runs at once: the later jobs start after the first batch
+    // published, so they make further batches. The bound is the job concurrency, not the connector.
+    await launch(Array.from({ length: EXECUTE_CONCURRENCY + 8 }, (_, i) => `203.0.114.${i + 1}`));
+    t2.diagnostic(`${EXECUTE_CONCURRENCY + 8} targets through the response API: ${sim.requests.login} logins, ${sim.requests.publish} publishes`);
+    assert.ok(sim.requests.publish! <= 2, `${sim.requests.publish} publishes for ${EXECUTE_CONCURRENCY + 8} targets`);
     assert.equal(sim.requests.login, sim.requests.publish);
   });
 
