@@ -36,9 +36,9 @@ export interface BatchOptions {
 }
 
 export interface BatchStats {
-  /** Values per batch applied, in order. */
+  /** Values per batch applied, in order (the last 1,000). */
   batchSizes: number[];
-  /** Callers per batch applied, in order. */
+  /** Callers per batch applied, in order (the last 1,000). */
   batchCallers: number[];
   /** Requests sent again because the caller they went through aborted meanwhile. */
   resent: number;
@@ -63,6 +63,7 @@ interface Queue<C extends Ctx, O extends string> {
 
 export const DEFAULT_WINDOW_MS = 40;
 export const DEFAULT_MAX_VALUES = 1000;
+const STATS_KEPT = 1000;
 
 /** A key for an instance as configured now: settings edits start a separate queue. */
 export function instanceKey(ctx: Pick<ConnectorContext<unknown, unknown>, 'instance' | 'config' | 'secrets'>, ...extra: string[]): string {
@@ -160,6 +161,8 @@ export class Batcher<C extends Ctx, O extends string = string> {
     const values = [...new Set(batch.flatMap((p) => p.values))];
     this.stats.batchSizes.push(values.length);
     this.stats.batchCallers.push(batch.length);
+    // A long-running server keeps only the recent history (tests and benches read a few entries).
+    for (const list of [this.stats.batchSizes, this.stats.batchCallers]) if (list.length > STATS_KEPT) list.splice(0, list.length - STATS_KEPT);
     const live = () => batch.filter((p) => !p.ctx.signal.aborted);
     const abort = new AbortController();
     const onAbort = () => {
