@@ -5,6 +5,8 @@ import type { RawEvent } from '../pipeline/queue.ts';
 import type { Collector } from '../store/collectors.ts';
 
 const REFRESH_MS = 5000;
+/** Entries kept: anyone who can publish on NATS could name endless unknown collector ids. */
+const MAX_KNOWN = 10_000;
 
 export class CollectorDefinitions {
   private readonly known = new Map<string, { c: Collector | undefined; at: number }>();
@@ -27,6 +29,7 @@ export class CollectorDefinitions {
    */
   async refresh(batch: RawEvent[]): Promise<Set<RawEvent>> {
     const at = Date.now();
+    if (this.known.size > MAX_KNOWN) this.known.clear();
     for (const id of new Set(batch.map((e) => e.collectorId))) {
       const entry = this.known.get(id);
       if (entry && at - entry.at < REFRESH_MS) continue;
