@@ -81,6 +81,48 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     assert.equal(tooLong.body.error.details.field, 'body.expiresInDays');
   });
 
+  test('own password: the current one is required, the new one follows the policy, other sessions end', async () => {
+    const password = 'Self-service-pass-1';
+    const created = await t.call('POST', `/api/v1/tenants/${t.rootId}/users`, { username: 'selfservice', password, roles: ['observer'] });
+    assert.equal(created.status, 201);
+    const a = await login('selfservice', password);
+    const b = await login('selfservice', password);
+    const session = (res: typeof a) => ({ cookie: cookiesOf(res.headers).header, 'x-csrf-token': JSON.parse(res.body).csrfToken as string });
+    const change = (payload: Record<string, string>) => t.app.http.inject({ method: 'POST', url: '/api/v1/me/password', headers: session(a), payload });
+    const wrong = await change({ currentPassword: 'not-my-password', newPassword: 'Another-pass-2026' });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(JSON.parse(wrong.body).error.details.field, 'currentPassword');
+    const short = await change({ currentPassword: password, newPassword: 'short' });
+    assert.equal(short.statusCode, 400);
+    assert.equal(JSON.parse(short.body).error.details.field, 'newPassword');
+    assert.equal((await change({ currentPassword: password, newPassword: 'Another-pass-2026' })).statusCode, 204);
+    assert.equal((await t.app.http.inject({ method: 'GET', url: '/api/v1/me', headers: session(a) })).statusCode, 200, 'this session stays');
+    assert.equal((await t.app.http.inject({ method: 'GET', url: '/api/v1/me', headers: session(b) })).statusCode, 401, 'the other one ends');
+    assert.equal((await login('selfservice', password)).statusCode, 401);
+    assert.equal((await login('selfservice', 'Another-pass-2026')).statusCode, 200);
+    const audit = await t.call('GET', `/api/v1/tenants/${t.rootId}/audit?action=user.password.change`);
+    assert.ok(audit.body.items.some((e: { targetId: string }) => e.targetId === created.body.user.id));
+  });
+
+  test('an administrator cannot lock themselves out: no self-disable, no self-delete, own password only with the current one', async () => {
+    const me = (await t.call('GET', '/api/v1/me')).body.user.id as string;
+    const url = `/api/v1/tenants/${t.rootId}/users/${me}`;
+    const disable = await t.call('PATCH', url, { disabled: true });
+    assert.equal(disable.status, 400);
+    assert.equal(disable.body.error.details.field, 'disabled');
+    const reset = await t.call('PATCH', url, { password: 'Admin-reset-pass-1' });
+    assert.equal(reset.status, 400);
+    assert.equal(reset.body.error.details.field, 'password');
+    assert.equal((await t.call('DELETE', url)).status, 409);
+    const renamed = await t.call('PATCH', url, { displayName: 'The Administrator', disabled: false });
+    assert.equal(renamed.status, 200, 'the name and e-mail stay editable');
+    assert.equal(renamed.body.displayName, 'The Administrator');
+    assert.equal((await login('admin', ADMIN_PASSWORD)).statusCode, 200);
+    // Another user's password and status remain the administrator's to set.
+    const other = await t.userWithRole('observer', t.rootId);
+    assert.equal((await t.call('PATCH', `/api/v1/tenants/${t.rootId}/users/${other.userId}`, { password: 'Reset-by-admin-1' })).status, 200);
+  });
+
   test('role escalation is refused: a Tenant administrator cannot grant Main, a SOC administrator cannot grant Tenant administrator', async () => {
     const tenant = await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Escalation' });
     const tadmin = await t.userWithRole('tenantAdmin', tenant.body.id);

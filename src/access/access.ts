@@ -381,6 +381,10 @@ export class AccessService {
 
   async updateUser(tenant: Tenant, userId: string, patch: { displayName?: string; email?: string | null; disabled?: boolean; password?: string }, actor: Actor): Promise<User> {
     const user = await this.userUnder(tenant, userId);
+    // An administrator cannot lock themselves out here: their own password changes on /me/password,
+    // with the current one; disabling goes through another administrator.
+    if (actor.id === user.id && patch.disabled) throw invalidField('disabled', 'you cannot disable your own account: another administrator must');
+    if (actor.id === user.id && patch.password !== undefined) throw invalidField('password', 'change your own password on your account (POST /api/v1/me/password, with your current password)');
     const set: Partial<UsersTable> = { updated_at: now() };
     if (patch.displayName !== undefined) set.display_name = patch.displayName;
     if (patch.email !== undefined) set.email = patch.email;
@@ -414,6 +418,7 @@ export class AccessService {
 
   async deleteUser(tenant: Tenant, userId: string, actor: Actor): Promise<void> {
     const user = await this.userUnder(tenant, userId);
+    if (actor.id === user.id) throw conflict('you cannot delete your own account: another administrator must');
     await this.db.transaction().execute(async (trx) => {
       await this.removeUsersIn(trx, [user.id]);
       await this.deps.audit.append({ actor, tenantId: user.tenantId, action: 'user.delete', target: { kind: 'user', id: user.id }, details: { username: user.username } }, trx);

@@ -189,7 +189,7 @@ export function registerAccessRoutes(app: HttpServer, access: AccessService, opt
       config: { permission: 'users.manage' },
       schema: {
         tags: ['users'],
-        summary: 'Update a user: name, e-mail, disabled, or set a new password (ends their sessions)',
+        summary: 'Update a user: name, e-mail, disabled, or set a new password (ends their sessions). On yourself, disabling and the password are refused (400): use /me/password',
         params: UserParams,
         body: Type.Object({ displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), email: Type.Optional(Email), disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Password) }, { additionalProperties: false }),
         response: { 200: UserView, ...errorResponses(400, 401, 403, 404) },
@@ -203,7 +203,7 @@ export function registerAccessRoutes(app: HttpServer, access: AccessService, opt
 
   app.delete(
     '/api/v1/tenants/:tenantId/users/:userId',
-    { config: { permission: 'users.manage' }, schema: { tags: ['users'], summary: 'Delete a user, their sessions, tokens and roles', params: UserParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } } },
+    { config: { permission: 'users.manage' }, schema: { tags: ['users'], summary: 'Delete a user, their sessions, tokens and roles (not yourself: 409)', params: UserParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404, 409) } } },
     async (request, reply) => {
       await access.deleteUser(request.tenant, request.params.userId, actorOf(request.principal));
       return reply.status(204).send(null);
