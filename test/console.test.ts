@@ -323,6 +323,49 @@ describe('web console', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(problems, [], 'no console errors');
   });
 
+  test('My account: a personal API token shown once works against the API until revoked; an administrator edits a user', async () => {
+    problems.length = 0;
+    const page = await open();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: /^My account/ }).click();
+    await page.getByRole('heading', { name: 'My account' }).waitFor();
+    await page.getByRole('textbox', { name: 'Token name' }).fill('console script');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText('You will not see it again').waitFor();
+    const token = (await page.getByTestId('new-token').textContent())!.trim();
+    assert.match(token, /^xdrh_/);
+    await shot(page, '23-my-account-token');
+    const me = (bearer: string) => fetch(`${base}/api/v1/me`, { headers: { authorization: `Bearer ${bearer}` } });
+    assert.equal((await me(token)).status, 200, 'the token works');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    assert.ok(!(await page.content()).includes(token), 'shown once only');
+    await page.getByRole('button', { name: 'Revoke console script' }).click();
+    await page.getByRole('dialog', { name: /Revoke token/ }).getByRole('button', { name: 'Revoke token' }).click();
+    await page.getByRole('table', { name: 'Your API tokens' }).getByRole('row', { name: /console script/ }).getByText('Revoked').waitFor();
+    await shot(page, '24-my-account');
+    assert.equal((await me(token)).status, 401, 'a revoked token stops working');
+
+    // An administrator edits another user's display name (a too-short password is refused at its field first).
+    const edited = await t.call('POST', `/api/v1/tenants/${t.rootId}/users`, { username: 'edit.me', password: 'Edit-me-password-1', roles: ['observer'] });
+    assert.equal(edited.status, 201);
+    await page.getByRole('link', { name: 'Settings → Users' }).click();
+    await page.getByRole('textbox', { name: 'Find by user name' }).fill('edit.me');
+    await page.getByRole('button', { name: 'Edit edit.me' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit edit.me' });
+    await dialog.getByRole('textbox', { name: 'Display name' }).fill('Edited Person');
+    await dialog.getByLabel('New password').fill('short');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.getByText('password: must be at least 12 characters').waitFor();
+    const refused = problems.findIndex((p) => p.includes('status of 400'));
+    if (refused >= 0) problems.splice(refused, 1);
+    await dialog.getByLabel('New password').fill('');
+    await shot(page, '25-users-edit');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('table', { name: 'Users' }).getByText('Edited Person').waitFor();
+    assert.equal((await t.call('GET', `/api/v1/tenants/${t.rootId}/users/${edited.body.user.id}`)).body.displayName, 'Edited Person');
+    assert.deepEqual(problems, [], 'no console errors');
+  });
+
   test('approvals: a training-mode run and an updateData step awaiting approval, approved in the queue', async () => {
     problems.length = 0;
     const tenant = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Playbook approvals' })).body.id as string;

@@ -131,3 +131,6 @@ export const isFinished = (a: Pick<ResponseAction, 'status'>) => FINISHED_STATUS
 // ---- users (Settings → Users) ----
 export interface RoleAssignment { id: string; tenantId: string; role: string; createdAt: string }
 export interface ManagedUser { id: string; username: string; displayName: string; email: string | null; tenantId: string; disabled: boolean; roles: RoleAssignment[]; createdAt: string; updatedAt: string }
+
+// ---- my account ----
+export interface ApiToken { id: string; name: string; createdAt: string; expiresAt: string; lastUsedAt: string | null; revokedAt: string | null }

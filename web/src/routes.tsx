@@ -12,6 +12,7 @@ import { RunsPage, RunPage } from './pages/Runs.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { IncidentPage, IncidentsPage } from './pages/Incidents.tsx';
 import { UsersPage } from './pages/Users.tsx';
+import { AccountPage } from './pages/Account.tsx';
 import { NotFound } from './components/NotFound.tsx';
 
 export const router = createBrowserRouter([
@@ -35,6 +36,7 @@ export const router = createBrowserRouter([
       { path: 'tenants', element: <TenantsPage /> },
       { path: 'users', element: <UsersPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'account', element: <AccountPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

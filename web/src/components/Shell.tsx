@@ -57,6 +57,7 @@ function TenantSwitcher() {
 
 function UserMenu() {
   const me = useMe();
+  const tenantId = useTenantId();
   const qc = useQueryClient();
   const navigate = useNavigate();
   async function signOut() {
@@ -69,7 +70,11 @@ function UserMenu() {
   }
   return (
     <Group gap="sm">
-      <Text size="sm" aria-label="Signed in as">{me.data?.user.displayName || me.data?.user.username}</Text>
+      <Tooltip label="My account: your password and API tokens" withArrow>
+        <Button component={Link} to={`/t/${tenantId}/account`} variant="subtle" size="xs" aria-label={`My account (signed in as ${me.data?.user.displayName || me.data?.user.username})`}>
+          {me.data?.user.displayName || me.data?.user.username}
+        </Button>
+      </Tooltip>
       <Button variant="subtle" size="xs" onClick={signOut}>Sign out</Button>
     </Group>
   );

@@ -7,6 +7,7 @@ import { GuardedButton } from '../components/Guarded.tsx';
 import { Empty, ErrorText, Failed, Loading } from '../components/States.tsx';
 import { CreateUserDialog } from '../components/CreateUserDialog.tsx';
 import { RolesDialog } from '../components/RolesDialog.tsx';
+import { EditUserDialog } from '../components/EditUserDialog.tsx';
 
 const PAGE = 25;
 
@@ -73,6 +74,7 @@ function UsersTable({ tenantId, users, onRoles, onNotice }: { tenantId: string; 
   const subtree = useSubtree(tenantId);
   const all = flattenTree(useTenants().data ?? []);
   const [deleting, setDeleting] = useState<ManagedUser | null>(null);
+  const [editing, setEditing] = useState<ManagedUser | null>(null);
   const nameOf = (id: string) => all.find((t) => t.id === id)?.name ?? subtree.find((t) => t.id === id)?.name ?? 'another tenant';
   const titleOf = (role: string) => me.data?.roles.find((r) => r.id === role)?.title ?? role;
   const patch = useMutation({
@@ -105,6 +107,7 @@ function UsersTable({ tenantId, users, onRoles, onNotice }: { tenantId: string; 
               <Table.Td>{u.disabled ? <Badge color="gray" size="sm">Disabled</Badge> : <Badge color="green" size="sm" variant="light">Active</Badge>}</Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
+                  <Button size="xs" variant="light" onClick={() => setEditing(u)} aria-label={`Edit ${u.username}`}>Edit…</Button>
                   <Button size="xs" variant="light" onClick={() => onRoles(u.id)} aria-label={`Roles of ${u.username}`}>Roles…</Button>
                   <GuardedButton size="xs" variant="default" reason={self(u)} loading={patch.isPending && patch.variables?.user.id === u.id} onClick={() => patch.mutate({ user: u, disabled: !u.disabled })} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${u.username}`}>
                     {u.disabled ? 'Enable' : 'Disable'}
@@ -116,6 +119,10 @@ function UsersTable({ tenantId, users, onRoles, onNotice }: { tenantId: string; 
           ))}
         </Table.Tbody>
       </Table>
+      {editing && (
+        <EditUserDialog tenantId={tenantId} user={editing} self={editing.id === me.data?.user.id} onClose={() => setEditing(null)}
+          onSaved={(u, passwordSet) => onNotice(`${u.username} saved.${passwordSet ? ' Their new password is set and their sessions ended: tell them the password another way.' : ''}`)} />
+      )}
       <Modal opened={!!deleting} onClose={() => setDeleting(null)} title={`Delete ${deleting?.username ?? ''}`}>
         <Stack>
           <Text size="sm">Their sessions, API tokens and role assignments are removed, and they can no longer sign in. The audit log keeps what they did. This cannot be undone; to only stop them for now, Disable them instead.</Text>
