@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import client from 'prom-client';
 import { startTestApp } from '../test/support/app.ts';
 import { postgresUnavailable } from '../test/support/db.ts';
-import { busTestEnv, deleteStream, natsUnavailable } from '../test/support/nats.ts';
+import { busTestEnv, deleteBusStreams, natsUnavailable } from '../test/support/nats.ts';
 import { busEnv } from '../src/events/bus/config.ts';
 import { NatsBus } from '../src/events/bus/nats.ts';
 import { BusPublisher } from '../src/events/bus/publisher.ts';
@@ -56,7 +56,7 @@ async function run(workers: number): Promise<BenchRow[]> {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
     await t.close();
-    await deleteStream(env.XDRHUB_EVENTS_BUS_STREAM);
+    await deleteBusStreams(env.XDRHUB_EVENTS_BUS_STREAM);
   }
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { dialectsUnderTest } from './support/db.ts';
-import { busTestEnv, consumerInfo, deleteStream, natsServerPath, natsUnavailable } from './support/nats.ts';
+import { NATS_URL, busTestEnv, consumerInfo, deleteBusStreams, kvText, natsServerPath, natsUnavailable } from './support/nats.ts';
 import { freePort } from './support/proxy.ts';
 import { sendTcp, sendUdp, sshFailedRule, sshLine } from './support/syslog.ts';
 import { buildApp, type App } from '../src/app.ts';
@@ -24,6 +24,9 @@ import { BusPublisher } from '../src/events/bus/publisher.ts';
 import { BusMetrics } from '../src/events/bus/metrics.ts';
 import client from 'prom-client';
 import type { RawEvent } from '../src/events/pipeline/queue.ts';
+import type { CorrelationFeed } from '../src/events/pipeline/processor.ts';
+import { matchKey, publishMatches } from '../src/events/bus/matches.ts';
+import { connect, JSONCodec } from 'nats';
 
 const SSH_RULE = sshFailedRule('7b0f8f2e-0000-4000-8000-00000000b001');
 
@@ -99,7 +102,7 @@ for (const { dialect, skip } of await dialectsUnderTest()) {
     after(async () => {
       await worker?.close();
       await t?.close();
-      await deleteStream(env.XDRHUB_EVENTS_BUS_STREAM);
+      await deleteBusStreams(env.XDRHUB_EVENTS_BUS_STREAM);
     });
 
     const alertFor = async (ip: string) => {
@@ -177,7 +180,7 @@ describe('events bus: a worker killed mid-stream', { skip: natsSkip }, () => {
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await t?.close();
-    await deleteStream(env.XDRHUB_EVENTS_BUS_STREAM);
+    await deleteBusStreams(env.XDRHUB_EVENTS_BUS_STREAM);
   });
 
   const spawnWorker = (): ChildProcess => {
@@ -259,5 +262,196 @@ describe('events bus: NATS down at first, then started', { skip: natsSkip || (na
     assert.deepEqual(stored, { rows: 20, distinctRaw: 20 });
     await t.app.services.events.idle();
     assert.deepEqual(fs.readdirSync(spool).filter((f) => f.endsWith('.jsonl')), [], 'the spool is empty once published');
+  });
+});
+
+// Correlation on the bus: workers evaluate base rules in parallel and forward the matches that feed a
+// correlation to one correlator (the holder of a KV lease), which snapshots its windows to KV.
+const CORR_BASE_ID = '7b0f8f2e-0000-4000-8000-00000000c001';
+const CORR_ID = '7b0f8f2e-0000-4000-8000-00000000c002';
+const CORR_TITLE = 'SSH brute force from one source';
+// The base rule feeds the correlation only (generate defaults to false): every alert counted here is a correlation alert.
+const CORRELATION_RULES = `${sshFailedRule(CORR_BASE_ID)}---
+title: ${CORR_TITLE}
+id: ${CORR_ID}
+level: critical
+tags: [attack.credential_access, attack.t1110]
+correlation:
+  type: event_count
+  rules: [${CORR_BASE_ID}]
+  group-by: [src]
+  timespan: 5m
+  condition:
+    gte: 5
+`;
+// Short lease and snapshot interval so failovers happen within the test; batches of one spread events over workers.
+const correlationEnv = () => busTestEnv({ XDRHUB_EVENTS_BUS_LEASE_SECONDS: '2', XDRHUB_EVENTS_BUS_SNAPSHOT_SECONDS: '1', XDRHUB_EVENTS_BUS_BATCH: '1', XDRHUB_EVENTS_BUS_ACK_WAIT_SECONDS: '2' });
+
+async function correlationAlerts(t: TestApp, tenantId: string): Promise<any[]> {
+  const items = (await t.call('GET', `/api/v1/tenants/${tenantId}/alerts?limit=100`)).body.items as any[];
+  return items.filter((a) => a.title === CORR_TITLE);
+}
+
+/** Correlation alerts (with details) whose observables hold `ip`. */
+async function correlationAlertsFor(t: TestApp, tenantId: string, ip: string): Promise<any[]> {
+  const out = [];
+  for (const a of await correlationAlerts(t, tenantId)) {
+    const d = (await t.call('GET', `/api/v1/tenants/${tenantId}/alerts/${a.id}`)).body;
+    if (d.observables.some((o: any) => o.type === 'ip' && o.value === ip)) out.push(d);
+  }
+  return out;
+}
+
+async function importCorrelation(t: TestApp, tenantId: string): Promise<void> {
+  const imported = await t.app.http.inject({ method: 'POST', url: `/api/v1/tenants/${tenantId}/detection-rules`, headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/yaml' }, payload: CORRELATION_RULES });
+  assert.equal(imported.statusCode, 201, imported.body);
+}
+
+/** Events counted in the tenant's last snapshot. */
+async function snapshotCount(stream: string, tenantId: string): Promise<number> {
+  const text = await kvText(`xdrhub_correlation_${stream}`, `t.${tenantId}`);
+  if (!text) return 0;
+  const snap = JSON.parse(text) as { c: Record<string, Array<[string, unknown[]]>> };
+  return Object.values(snap.c).flat().reduce((n, [, entries]) => n + entries.length, 0);
+}
+
+/** Matches the correlator has not acknowledged yet (held for the next snapshot, or not yet delivered). */
+async function matchesOutstanding(stream: string): Promise<number> {
+  const info = await consumerInfo(`${stream}_MATCHES`, 'xdrhub-correlator');
+  return info.num_pending + info.num_ack_pending;
+}
+
+describe('events bus: correlation across workers (one correlator, KV lease and snapshots)', { skip: natsSkip }, () => {
+  let t: TestApp;
+  let tenantId: string;
+  let collectorPort: number;
+  let collectorId: string;
+  const workers: App[] = [];
+  const children: ChildProcess[] = [];
+  const env = correlationEnv();
+
+  before(async () => {
+    const pg = (await dialectsUnderTest()).find((d) => d.dialect === 'postgres' && !d.skip);
+    t = await startTestApp(pg ? 'postgres' : 'sqlite', { ...env, XDRHUB_ROLE: 'api' });
+    tenantId = (await t.call('POST', `/api/v1/tenants/${t.rootId}/children`, { name: 'Correlation customer' })).body.id;
+    await importCorrelation(t, tenantId);
+    await t.app.services.events.startCollectors();
+    const udp = (await t.call('POST', `/api/v1/tenants/${tenantId}/collectors`, { name: 'udp', kind: 'syslog-udp', port: 0, defaultSource: 'linux-sshd' })).body.collector;
+    [collectorPort, collectorId] = [udp.listeningPort, udp.id];
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const w of workers) await w.close();
+    await t?.close();
+    await deleteBusStreams(env.XDRHUB_EVENTS_BUS_STREAM);
+  });
+
+  const storedRows = async () => (await eventCounts(t, tenantId)).rows;
+  /** Sends one line and waits until a worker stored it, so consecutive lines go to whichever worker pulls next. */
+  const sendStored = async (ip: string, port: number) => {
+    const before = await storedRows();
+    await sendUdp(collectorPort, sshLine(ip, 'root', port));
+    await waitFor(async () => ((await storedRows()) > before ? true : undefined), `event ${ip}:${port} stored`);
+  };
+
+  test('(a) 5 failures from one source spread over two workers make exactly one correlation alert', async () => {
+    workers.push(await workerApp(t), await workerApp(t));
+    await waitFor(async () => (workers.some((w) => w.services.events.correlatorLeader) ? true : undefined), 'a correlator leader');
+    // Different sources interleaved, so neither worker can see all of one source's events by chance of order.
+    for (let i = 0; i < 5; i++) {
+      await sendStored('203.0.113.10', 50_000 + i);
+      await sendStored('203.0.113.11', 51_000 + i);
+    }
+    const stored = workers.map((w) => w.services.events.metrics.of(collectorId).stored);
+    assert.ok(stored.every((n) => n > 0), `both workers stored some of the events (${stored.join(' / ')})`);
+    assert.equal(workers.filter((w) => w.services.events.correlatorLeader).length, 1, 'exactly one correlator');
+    const alerts = await waitFor(async () => {
+      const list = await correlationAlerts(t, tenantId);
+      return list.length >= 2 ? list : undefined;
+    }, 'the correlation alerts');
+    await waitFor(async () => ((await matchesOutstanding(env.XDRHUB_EVENTS_BUS_STREAM)) === 0 ? true : undefined), 'every match acknowledged');
+    assert.equal(alerts.length, 2);
+    for (const ip of ['203.0.113.10', '203.0.113.11']) {
+      const mine = await correlationAlertsFor(t, tenantId, ip);
+      assert.equal(mine.length, 1, `exactly one correlation alert for ${ip}`);
+      assert.equal(mine[0].severity, 'critical');
+      assert.equal(mine[0].events.length, 5);
+    }
+    for (const w of workers.splice(0)) await w.close();
+  });
+
+  test('(b) the correlator is killed mid-window: another worker takes over after the lease and continues from the snapshot', async () => {
+    const spawnWorker = () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/worker-process.ts', import.meta.url))], { env: { ...process.env, ...t.env, XDRHUB_ROLE: 'worker' }, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+      return child;
+    };
+    const [a, b] = [spawnWorker(), spawnWorker()];
+    const holder = async () => {
+      const text = await kvText(`xdrhub_lease_${env.XDRHUB_EVENTS_BUS_STREAM}`, 'correlator');
+      return text ? (JSON.parse(text).pid as number) : undefined;
+    };
+    const leaderPid = await waitFor(async () => {
+      const pid = await holder();
+      return pid === a.pid || pid === b.pid ? pid : undefined;
+    }, 'one of the worker processes to lead', 60_000);
+    const [leader, standby] = leaderPid === a.pid ? [a, b] : [b, a];
+    for (let i = 0; i < 3; i++) await sendStored('203.0.113.20', 52_000 + i);
+    // The window is in the KV bucket (and so every match acknowledged) before the crash.
+    // Acknowledged too: after the crash only the snapshot can bring these 3 back, not a redelivery.
+    await waitFor(async () => ((await snapshotCount(env.XDRHUB_EVENTS_BUS_STREAM, tenantId)) >= 3 && (await matchesOutstanding(env.XDRHUB_EVENTS_BUS_STREAM)) === 0 ? true : undefined), 'the 3 matches in the snapshot and acknowledged');
+    leader.kill('SIGKILL');
+    await new Promise((r) => leader.once('exit', r));
+    const killedAt = Date.now();
+    for (let i = 3; i < 5; i++) await sendStored('203.0.113.20', 52_000 + i);
+    await waitFor(async () => ((await holder()) === standby.pid ? true : undefined), 'the standby to take the lease', 30_000);
+    const tookOver = Date.now() - killedAt;
+    await waitFor(async () => ((await correlationAlertsFor(t, tenantId, '203.0.113.20')).length ? true : undefined), 'the correlation alert after the failover', 30_000);
+    await waitFor(async () => ((await matchesOutstanding(env.XDRHUB_EVENTS_BUS_STREAM)) === 0 ? true : undefined), 'every match acknowledged');
+    const alerts = await correlationAlertsFor(t, tenantId, '203.0.113.20');
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0].events.length, 5, '3 events from the snapshot + 2 after the failover');
+    assert.ok(tookOver < 15_000, `took over within the lease (${tookOver} ms)`);
+    // Not released: (c) takes the lease after it expires.
+    standby.kill('SIGKILL');
+    await new Promise((r) => standby.once('exit', r));
+  });
+
+  test('(c) redelivered matches are counted once', async () => {
+    const w = await workerApp(t);
+    workers.push(w);
+    await waitFor(async () => (w.services.events.correlatorLeader ? true : undefined), 'the worker to lead', 30_000);
+    const config = busEnv(t.env)!;
+    const bus = new NatsBus(config, t.app.logger);
+    const ip = '203.0.113.30';
+    const feed = (i: number): CorrelationFeed => ({
+      tenantId,
+      eventId: `00000000-0000-4000-8000-0000000000${10 + i}`,
+      time: Date.parse('2026-11-28T11:10:00Z') + i * 1000,
+      match: { ruleId: CORR_BASE_ID, title: 'SSH failed password', level: 'high', tags: [], techniques: [], tactics: [], logsource: { product: 'linux', service: 'sshd' }, event: { src: ip, appname: 'sshd' } },
+      normalized: { SourceAddress: ip, DestinationUserName: `u${i}` },
+    });
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const four = [0, 1, 2, 3].map(feed);
+      await publishMatches(bus, four);
+      // Republished with the same message ids (a worker's batch retried): dropped by JetStream.
+      await publishMatches(bus, four);
+      // Delivered again under new message ids (as after JetStream's duplicate window): dropped by the window's id check.
+      const js = nc.jetstream();
+      for (const f of four) await js.publish(bus.matchSubject(tenantId), JSONCodec().encode(f), { msgID: `${matchKey(f.eventId, f.match.ruleId)}-again` });
+      await waitFor(async () => ((await matchesOutstanding(config.stream)) === 0 ? true : undefined), 'the correlator to take and acknowledge the 12 messages');
+      assert.equal((await correlationAlertsFor(t, tenantId, ip)).length, 0, '4 distinct matches are below the threshold of 5');
+      assert.equal(await snapshotCount(config.stream, tenantId), 4);
+      await publishMatches(bus, [feed(4)]);
+      await waitFor(async () => ((await correlationAlertsFor(t, tenantId, ip)).length ? true : undefined), 'the alert at the fifth distinct match');
+      await waitFor(async () => ((await matchesOutstanding(config.stream)) === 0 ? true : undefined), 'the fifth match acknowledged');
+      const alerts = await correlationAlertsFor(t, tenantId, ip);
+      assert.equal(alerts.length, 1);
+      assert.equal(alerts[0].events.length, 5);
+    } finally {
+      await nc.close();
+      await bus.close();
+    }
   });
 });

@@ -115,7 +115,15 @@ export class EventsService {
     this.intake = new SpoolingIntake(this.queue);
     this.host = o.host ?? '127.0.0.1';
     this.retentionDays = o.retentionDays ?? DEFAULT_RETENTION_DAYS;
-    this.processor = new Processor({ store: this.events, engines: this.engines, alerts: o.alerts, metrics: this.metrics, logger: o.logger, collector: (id) => this.active.get(id) });
+    this.processor = new Processor({
+      store: this.events, engines: this.engines, alerts: o.alerts, metrics: this.metrics, logger: o.logger, collector: (id) => this.active.get(id),
+      // HTTP ingest stores in the receiving process even with the bus; its correlation matches still
+      // go to the one correlator. Best effort: the events are stored and the 202 must not turn into
+      // a retry that stores them twice, so a failed hand-over is logged and those matches are not counted.
+      forwardCorrelation: o.bus
+        ? (feeds) => this.bus!.forwardMatches(feeds).catch((err) => o.logger.error({ err, count: feeds.length }, 'correlation matches from HTTP ingest could not be handed to the correlator'))
+        : undefined,
+    });
     this.bus = o.bus
       ? new EventsBus({ config: o.bus, logger: o.logger, registry: o.metricsRegistry, events: this.events, rules: this.rules, alerts: o.alerts, metrics: this.metrics, findCollector: (id) => this.collectors.find(id), tenantDeleted: (t) => this.deletedTenants.has(t) })
       : null;
@@ -315,6 +323,11 @@ export class EventsService {
   /** Worker processes (role all or worker) with XDRHUB_EVENTS_BUS: store events from the stream. */
   startBusConsumer(): void {
     this.bus?.startConsumer();
+  }
+
+  /** With the bus: whether this process currently is the one correlator (holds the lease). */
+  get correlatorLeader(): boolean {
+    return this.bus?.correlatorLeader ?? false;
   }
 
   /**

@@ -58,3 +58,22 @@ export async function consumerInfo(stream: string, consumer: string) {
     await nc.close();
   }
 }
+
+/** Everything an app on `stream` creates on the server: the raw and matches streams and the correlator's two KV buckets. */
+export async function deleteBusStreams(stream: string): Promise<void> {
+  for (const s of [stream, `${stream}_MATCHES`, `KV_xdrhub_lease_${stream}`, `KV_xdrhub_correlation_${stream}`]) await deleteStream(s);
+}
+
+/** The current value of a KV key as text (null when absent or deleted). */
+export async function kvText(bucket: string, key: string): Promise<string | null> {
+  const nc = await connect({ servers: NATS_URL, timeout: 2000, reconnect: false });
+  try {
+    const kv = await nc.jetstream().views.kv(bucket, { bindOnly: true });
+    const e = await kv.get(key);
+    return e && e.operation === 'PUT' ? e.string() : null;
+  } catch {
+    return null;
+  } finally {
+    await nc.close();
+  }
+}

@@ -15,6 +15,10 @@ export interface BusConfig {
   ackWaitMs: number;
   /** Events per batch a worker stores in one transaction. */
   batch: number;
+  /** Correlator leadership lease (the KV lease bucket's max_age): a dead correlator is replaced after at most this long. */
+  leaseMs: number;
+  /** How often the correlator snapshots its windows to the KV bucket (and acknowledges the matches they hold). */
+  snapshotMs: number;
 }
 
 export const DEFAULT_STREAM = 'XDRHUB_EVENTS';
@@ -75,7 +79,21 @@ export function busEnv(env: NodeJS.ProcessEnv): BusConfig | null {
     maxBytes: int(env, 'XDRHUB_EVENTS_BUS_MAX_MB', 1024, 1, 1_048_576) * 1024 * 1024,
     ackWaitMs: int(env, 'XDRHUB_EVENTS_BUS_ACK_WAIT_SECONDS', 30, 1, 3600) * 1000,
     batch: int(env, 'XDRHUB_EVENTS_BUS_BATCH', 1000, 1, 10_000),
+    leaseMs: int(env, 'XDRHUB_EVENTS_BUS_LEASE_SECONDS', 10, 1, 300) * 1000,
+    snapshotMs: int(env, 'XDRHUB_EVENTS_BUS_SNAPSHOT_SECONDS', 5, 1, 300) * 1000,
   };
 }
 
 export const subjectRoot = (stream: string): string => `xdrhub.events.${stream}.raw`;
+
+/**
+ * Base-rule matches that feed a correlation go to their own work-queue stream (a work-queue stream
+ * allows one consumer per subject, and the raw events already have theirs), read by the one correlator.
+ */
+export const matchesStream = (stream: string): string => `${stream}_MATCHES`;
+export const matchesSubjectRoot = (stream: string): string => `xdrhub.events.${stream}.matches`;
+/** The correlator's durable consumer on the matches stream (one reader at a time: the leader). */
+export const CORRELATOR_CONSUMER = 'xdrhub-correlator';
+/** KV buckets: the leadership lease (max_age = lease) and the correlation window snapshots. */
+export const leaseBucket = (stream: string): string => `xdrhub_lease_${stream}`;
+export const stateBucket = (stream: string): string => `xdrhub_correlation_${stream}`;

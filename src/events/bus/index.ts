@@ -1,11 +1,12 @@
 // The events bus of one process (XDRHUB_EVENTS_BUS): the publisher that replaces the QueueRunner's
-// processor in listening processes, and the consumer that worker processes run. Workers get their
-// own Processor and rule engines because they see rule and collector changes only through the database.
+// processor in listening processes, and the consumer and correlator candidate that worker processes
+// run. Workers get their own Processor and rule engines because they see rule and collector changes
+// only through the database.
 import type client from 'prom-client';
 import type { AlertsService } from '../../alerts/alerts.ts';
 import type { Logger } from '../../platform/log/index.ts';
 import type { PipelineMetrics } from '../pipeline/metrics.ts';
-import { Processor } from '../pipeline/processor.ts';
+import { Processor, type CorrelationFeed } from '../pipeline/processor.ts';
 import { EngineCache } from '../rules/engines.ts';
 import type { RuleStore } from '../rules/store.ts';
 import type { Collector } from '../store/collectors.ts';
@@ -13,6 +14,8 @@ import type { EventStore } from '../store/events.ts';
 import { CollectorDefinitions } from './collectors.ts';
 import type { BusConfig } from './config.ts';
 import { BusConsumer } from './consumer.ts';
+import { Correlator } from './correlator.ts';
+import { publishMatches } from './matches.ts';
 import { BusMetrics } from './metrics.ts';
 import { NatsBus } from './nats.ts';
 import { BusPublisher } from './publisher.ts';
@@ -39,6 +42,8 @@ export class EventsBus {
   private readonly nats: NatsBus;
   private readonly consumer: BusConsumer;
   private readonly engines: EngineCache;
+  private readonly correlator: Correlator;
+  private consuming = false;
 
   constructor(d: EventsBusDeps) {
     this.nats = new NatsBus(d.config, d.logger);
@@ -46,7 +51,9 @@ export class EventsBus {
     this.publisher = new BusPublisher(this.nats, metrics);
     this.engines = new EngineCache(d.rules, RULES_REVALIDATE_MS);
     const definitions = new CollectorDefinitions(d.findCollector, d.tenantDeleted);
-    const worker = new Processor({ store: d.events, engines: this.engines, alerts: d.alerts, metrics: d.metrics, logger: d.logger, collector: (id) => definitions.get(id) });
+    // Workers evaluate base rules in parallel; matches that feed a correlation go to the one correlator.
+    const worker = new Processor({ store: d.events, engines: this.engines, alerts: d.alerts, metrics: d.metrics, logger: d.logger, collector: (id) => definitions.get(id), forwardCorrelation: (feeds) => publishMatches(this.nats, feeds) });
+    this.correlator = new Correlator({ bus: this.nats, engines: this.engines, alerts: d.alerts, metrics, logger: d.logger });
     this.consumer = new BusConsumer({
       bus: this.nats,
       metrics,
@@ -61,7 +68,20 @@ export class EventsBus {
 
   /** Worker processes: store events from the stream until close. Connects in the background (NATS may start later). */
   startConsumer(): void {
+    this.consuming = true;
     this.consumer.start();
+    // Every worker campaigns for the correlator lease; one wins, the others stand by.
+    this.correlator.start();
+  }
+
+  /** Hands base-rule matches that feed correlations to the correlator (resolves once JetStream holds them). */
+  forwardMatches(feeds: CorrelationFeed[]): Promise<void> {
+    return publishMatches(this.nats, feeds);
+  }
+
+  /** Whether this process is the correlator now. */
+  get correlatorLeader(): boolean {
+    return this.correlator.leader;
   }
 
   /** Rules changed in this process: no need to wait for the revalidation. */
@@ -72,6 +92,8 @@ export class EventsBus {
   /** Call after the QueueRunner stopped (its last batches are published first). */
   async close(): Promise<void> {
     await this.consumer.stop();
+    // After the consumer: matches of its last batch are published; a final snapshot, then the lease goes.
+    if (this.consuming) await this.correlator.stop();
     await this.nats.close();
   }
 }

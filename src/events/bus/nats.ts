@@ -1,18 +1,31 @@
 // The one NATS connection of a process and the JetStream objects it relies on: the stream raw
-// events are published to and the durable pull consumer every worker process shares. Both are
-// created or brought up to date on first use, so any process may start first.
+// events are published to and the durable pull consumer every worker process shares, and the
+// matches stream with the correlator's consumer. All are created or brought up to date on first
+// use, so any process may start first.
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, connect, nanos, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type NatsConnection, type StreamConfig } from 'nats';
 import type { Logger } from '../../platform/log/index.ts';
-import { CONSUMER, subjectRoot, type BusConfig } from './config.ts';
+import { CONSUMER, CORRELATOR_CONSUMER, matchesStream, matchesSubjectRoot, subjectRoot, type BusConfig } from './config.ts';
 
 /** Redeliveries of one event before it is given up (logged and counted); with the back-off below that is hours of database outage. */
 export const MAX_DELIVER = 1000;
 /** JetStream drops a re-published message with the same id within this window (a publish retried after a lost ack). */
 const DUPLICATE_WINDOW_MS = 120_000;
+/**
+ * The correlator holds a match unacknowledged until a snapshot holding it is written (every
+ * snapshotMs), so its deadline must exceed that interval; short enough that the matches a crashed
+ * correlator held come back to its successor soon (it signals progress while a write is slow).
+ */
+const correlatorAckWaitMs = (snapshotMs: number) => Math.max(3000, 3 * snapshotMs);
 /** Largest single event message; raw lines are stored truncated to 64 KiB anyway. */
 const MAX_MSG_BYTES = 1024 * 1024;
 const JS_ERR_STREAM_NAME_IN_USE = 10058;
 const JS_ERR_CONSUMER_NOT_FOUND = 10014;
+
+function token(tenantId: string): string {
+  // Tenant ids are UUIDs; anything else would change the subject's token structure.
+  if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new Error(`tenant id "${tenantId}" cannot be a NATS subject token`);
+  return tenantId;
+}
 
 export interface BusHandles {
   nc: NatsConnection;
@@ -34,9 +47,12 @@ export class NatsBus {
   }
 
   subject(tenantId: string): string {
-    // Tenant ids are UUIDs; anything else would change the subject's token structure.
-    if (!/^[A-Za-z0-9_-]+$/.test(tenantId)) throw new Error(`tenant id "${tenantId}" cannot be a NATS subject token`);
-    return `${this.subjectRoot}.${tenantId}`;
+    return `${this.subjectRoot}.${token(tenantId)}`;
+  }
+
+  /** Where workers publish a tenant's base-rule matches that feed correlations. */
+  matchSubject(tenantId: string): string {
+    return `${matchesSubjectRoot(this.config.stream)}.${token(tenantId)}`;
   }
 
   /**
@@ -66,8 +82,8 @@ export class NatsBus {
     });
     try {
       const jsm = await nc.jetstreamManager();
-      await this.ensureStream(jsm);
-      await this.ensureConsumer(jsm);
+      await this.ensureStreams(jsm);
+      await this.ensureConsumers(jsm);
       this.logger.info({ servers, stream: this.config.stream }, 'events bus connected to NATS JetStream');
       void this.watch(nc);
       return { nc, js: nc.jetstream(), jsm };
@@ -77,10 +93,21 @@ export class NatsBus {
     }
   }
 
-  private async ensureStream(jsm: JetStreamManager): Promise<void> {
+  private async ensureStreams(jsm: JetStreamManager): Promise<void> {
+    await this.ensureStream(jsm, this.config.stream, `${this.subjectRoot}.>`);
+    await this.ensureStream(jsm, matchesStream(this.config.stream), `${matchesSubjectRoot(this.config.stream)}.>`);
+  }
+
+  private async ensureConsumers(jsm: JetStreamManager): Promise<void> {
+    await this.ensureConsumer(jsm, this.config.stream, { durable_name: CONSUMER, ack_wait: nanos(this.config.ackWaitMs), max_ack_pending: 64 * this.config.batch });
+    // Matches wait unacknowledged for the next snapshot: the bound caps what one snapshot interval may hold.
+    await this.ensureConsumer(jsm, matchesStream(this.config.stream), { durable_name: CORRELATOR_CONSUMER, ack_wait: nanos(correlatorAckWaitMs(this.config.snapshotMs)), max_ack_pending: 100_000 });
+  }
+
+  private async ensureStream(jsm: JetStreamManager, name: string, subjects: string): Promise<void> {
     const config: Partial<StreamConfig> & { name: string } = {
-      name: this.config.stream,
-      subjects: [`${this.subjectRoot}.>`],
+      name,
+      subjects: [subjects],
       // A work queue: an event leaves the stream once a worker acknowledged it, so the stream holds only the backlog.
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
@@ -100,25 +127,18 @@ export class NatsBus {
     }
   }
 
-  private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
-    const config: Partial<ConsumerConfig> = {
-      durable_name: CONSUMER,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(this.config.ackWaitMs),
-      max_deliver: MAX_DELIVER,
-      // Bounds what all workers together hold unacknowledged (each prefetches about two batches).
-      max_ack_pending: 64 * this.config.batch,
-    };
+  /** `max_ack_pending` bounds what all readers together hold unacknowledged (each worker prefetches about two batches). */
+  private async ensureConsumer(jsm: JetStreamManager, stream: string, o: { durable_name: string; ack_wait: number; max_ack_pending: number }): Promise<void> {
+    const config: Partial<ConsumerConfig> = { ...o, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_deliver: MAX_DELIVER };
     try {
-      const info = await jsm.consumers.info(this.config.stream, CONSUMER);
+      const info = await jsm.consumers.info(stream, o.durable_name);
       const c = info.config;
       if (c.ack_wait !== config.ack_wait || c.max_deliver !== config.max_deliver || c.max_ack_pending !== config.max_ack_pending) {
-        await jsm.consumers.update(this.config.stream, CONSUMER, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+        await jsm.consumers.update(stream, o.durable_name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
       }
     } catch (err) {
       if ((err as { api_error?: { err_code?: number } }).api_error?.err_code !== JS_ERR_CONSUMER_NOT_FOUND) throw err;
-      await jsm.consumers.add(this.config.stream, config);
+      await jsm.consumers.add(stream, config);
     }
   }
 
@@ -133,8 +153,8 @@ export class NatsBus {
       this.handles = null;
       return;
     }
-    await this.ensureStream(h.jsm);
-    await this.ensureConsumer(h.jsm);
+    await this.ensureStreams(h.jsm);
+    await this.ensureConsumers(h.jsm);
   }
 
   /** Connection state changes go to the log (no credentials: the servers list holds none). */

@@ -11,6 +11,7 @@ import type { EngineCache } from '../rules/engines.ts';
 import type { Collector } from '../store/collectors.ts';
 import type { EventStore } from '../store/events.ts';
 import type { EventRow } from '../store/tables.ts';
+import type { Match } from '../sigma/index.ts';
 import { alertFromCorrelation, alertFromMatch } from './alert-mapping.ts';
 import { logSourceFor } from './logsource.ts';
 import type { PipelineMetrics } from './metrics.ts';
@@ -29,6 +30,23 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Collector definitions by id (the listener's copy; changes replace it). */
   collector(id: string): Collector | undefined;
+  /**
+   * Bus workers: matches of rules a correlation references are handed here (resolving once they
+   * are safely on the bus) instead of this process's own correlation windows, because one process
+   * (the correlator) must see all of a tenant's matches. A rejection fails the batch so it is retried.
+   */
+  forwardCorrelation?(feeds: CorrelationFeed[]): Promise<void>;
+}
+
+/** A base-rule match that feeds a correlation, with what the correlator needs to raise its alert. */
+export interface CorrelationFeed {
+  tenantId: string;
+  /** The stored event's id: with the rule id, the match's identity (redeliveries count once). */
+  eventId: string;
+  time: number;
+  match: Match;
+  /** The normalized event (the alert's observables and events come from it). */
+  normalized: Record<string, unknown>;
 }
 
 export interface BatchResult {
@@ -100,6 +118,8 @@ export class Processor {
     const { metrics } = this.deps;
     const perTenant = new Map<string, Map<string, { input: AlertInput; collectorId: string }>>();
     const normalizedOf = new WeakMap<object, Record<string, unknown>>();
+    const forward = this.deps.forwardCorrelation;
+    const feeds: CorrelationFeed[] = [];
     const add = (tenantId: string, collectorId: string, input: AlertInput) => {
       let m = perTenant.get(tenantId);
       if (!m) perTenant.set(tenantId, (m = new Map()));
@@ -122,9 +142,13 @@ export class Processor {
         metrics.of(it.collectorId).matches++;
         const silent = detection.silent.has(m.ruleId) || (m.ruleName !== undefined && detection.silent.has(m.ruleName));
         if (!silent) add(it.tenantId, it.collectorId, alertFromMatch(m, { event: it.event, time: it.row.time, collectorId: it.collectorId, sourceId: it.sourceId }));
-        for (const c of detection.correlation?.push(m, it.row.time) ?? []) add(it.tenantId, it.collectorId, alertFromCorrelation(c, (o) => normalizedOf.get(o)));
+        if (forward) {
+          if (detection.correlated.has(m.ruleId) || (m.ruleName !== undefined && detection.correlated.has(m.ruleName))) feeds.push({ tenantId: it.tenantId, eventId: it.row.id, time: it.row.time, match: m, normalized: it.event });
+        } else for (const c of detection.correlation?.push(m, it.row.time) ?? []) add(it.tenantId, it.collectorId, alertFromCorrelation(c, (o) => normalizedOf.get(o)));
       }
     }
+    // Before the base alerts: a failure here must fail the batch (redelivered, republished under the same ids).
+    if (feeds.length) await forward!(feeds);
     let created = 0;
     for (const [tenantId, inputs] of perTenant) {
       const list = [...inputs.values()];

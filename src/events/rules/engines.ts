@@ -9,6 +9,8 @@ export interface TenantDetection {
   ruleCount: number;
   /** Ids and names of rules that only feed correlations (`generate: false`): their matches make no alert of their own. */
   silent: Set<string>;
+  /** Ids and names of rules some correlation references: on the bus, only their matches go to the correlator. */
+  correlated: Set<string>;
 }
 
 export class EngineCache {
@@ -61,6 +63,7 @@ export class EngineCache {
       correlation: loaded.correlations.length ? new CorrelationEngine(loaded.correlations) : null,
       ruleCount: loaded.rules.length,
       silent: new Set(loaded.correlations.filter((c) => !c.generate).flatMap((c) => c.rules)),
+      correlated: new Set(loaded.correlations.flatMap((c) => c.rules)),
     };
   }
 }

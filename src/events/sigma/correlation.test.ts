@@ -94,3 +94,24 @@ test('out-of-order events are placed by time inside the window', () => {
   assert.deepEqual(e.push(match('b', { h: 'x' }), 2000), []);
   assert.equal(e.push(match('a', { h: 'x' }), 1000).length, 1);
 });
+
+test('a match pushed again with the same id counts once; windows survive a snapshot and restore as JSON', () => {
+  const cs = corr('type: event_count\nrules: [r]\ngroup-by: [k]\ntimespan: 1m\ncondition:\n  gte: 3');
+  const e = new CorrelationEngine(cs);
+  assert.deepEqual(e.push(match('r', { k: 'a' }), 1000, 'e1'), []);
+  assert.deepEqual(e.push(match('r', { k: 'a' }), 1000, 'e1'), [], 'redelivered: not counted');
+  assert.deepEqual(e.push(match('r', { k: 'a' }), 2000, 'e2'), []);
+  e.push(match('r', { k: 'b' }), 2500, 'e9');
+  const snap = JSON.parse(JSON.stringify(e.snapshot((m, recent) => (recent ? m.event : 0), 1)));
+  // Only the newest entry of each group keeps its event.
+  assert.deepEqual(snap.c.c1.map(([, entries]: [string, unknown[][]]) => entries.map((x) => x[4])), [[0, { k: 'a' }], [{ k: 'b' }]]);
+  const next = new CorrelationEngine(cs);
+  next.push(match('r', { k: 'stale' }), 0, 'old');
+  assert.equal(next.restore(snap, (x, rule) => match(rule, (x as Record<string, unknown>) || {})), 2);
+  assert.equal(next.groupCount(), 2, 'restore replaces what the engine held');
+  assert.deepEqual(next.push(match('r', { k: 'a' }), 2100, 'e2'), [], 'an id from the snapshot still counts once');
+  const a = next.push(match('r', { k: 'a' }), 3000, 'e3');
+  assert.equal(a.length, 1);
+  assert.deepEqual([a[0].value, a[0].startTime, a[0].endTime], [3, 1000, 3000]);
+  assert.equal(next.restore({ v: 1, c: { c1: [['x', [['bad']]]] } } as never, () => match('r', {})), 0, 'malformed entries are skipped');
+});

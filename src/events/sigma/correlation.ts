@@ -35,6 +35,20 @@ interface Entry {
   rule: string;
   value?: string;
   match: Match;
+  /** Identity of the base match (event id + rule) when the caller has one: a repeat is not counted twice. */
+  id?: string;
+}
+
+/** One window entry in a snapshot: [time, rule, value, id, encoded match or null]. */
+export type SnapshotEntry = [number, string, string | null, string | null, unknown];
+/**
+ * The windows of a CorrelationEngine as plain JSON, per correlation id, groups in least recently
+ * updated order (so a restore keeps the eviction order). Restoring keeps only the correlations the
+ * restoring engine still has.
+ */
+export interface CorrelationSnapshot {
+  v: 1;
+  c: Record<string, Array<[string, SnapshotEntry[]]>>;
 }
 
 export class CorrelationEngine {
@@ -55,8 +69,12 @@ export class CorrelationEngine {
     for (const c of correlations) this.state.set(c, new Map());
   }
 
-  /** Feeds one rule match observed at `time` (epoch ms); returns the correlation alerts it completes. */
-  push(match: Match, time: number, depth = 0): CorrelationAlert[] {
+  /**
+   * Feeds one rule match observed at `time` (epoch ms); returns the correlation alerts it completes.
+   * `id` identifies the base match (event + rule): a match whose id is already in its group's window
+   * is ignored, so a redelivered match does not count twice.
+   */
+  push(match: Match, time: number, id?: string, depth = 0): CorrelationAlert[] {
     const alerts: CorrelationAlert[] = [];
     for (const corr of this.correlations) {
       const ref = corr.rules.find((r) => r === match.ruleId || (match.ruleName !== undefined && r === match.ruleName));
@@ -77,6 +95,7 @@ export class CorrelationEngine {
       const key = JSON.stringify(corr.groupBy.map((g) => group[g]));
       const groups = this.state.get(corr)!;
       let entries = groups.get(key);
+      if (id !== undefined && entries?.some((e) => e.id === id)) continue;
       if (entries) groups.delete(key); // re-insert: Map order = least recently updated first
       else {
         entries = [];
@@ -88,7 +107,7 @@ export class CorrelationEngine {
       }
       groups.set(key, entries);
       const value = corr.field !== undefined ? getPath(match.event, corr.aliases[corr.field]?.[ref] ?? corr.field) : undefined;
-      const entry: Entry = { time, rule: ref, value: value === undefined || value === null ? undefined : String(value), match };
+      const entry: Entry = { time, rule: ref, value: value === undefined || value === null ? undefined : String(value), match, id };
       // Keep entries ordered by time; events mostly arrive in order, so this is usually a push.
       if (entries.length === 0 || entries[entries.length - 1].time <= time) entries.push(entry);
       else {
@@ -120,7 +139,7 @@ export class CorrelationEngine {
       // Chained correlations: a correlation can reference another one by id or name.
       if (depth < 3) {
         const asMatch: Match = { ruleId: corr.id, ruleName: corr.name, title: corr.title, level: corr.level, tags: corr.tags, techniques: alert.techniques, tactics: alert.tactics, logsource: match.logsource, event: { ...group } };
-        alerts.push(...this.push(asMatch, time, depth + 1));
+        alerts.push(...this.push(asMatch, time, undefined, depth + 1));
       }
     }
     return alerts;
@@ -155,6 +174,51 @@ export class CorrelationEngine {
         return i >= corr.rules.length ? corr.rules.length : null;
       }
     }
+  }
+
+  /**
+   * The windows as JSON-able data. `encode` turns a stored match into what the snapshot keeps; it is
+   * told whether the entry is among the group's `recent` newest ones (the only ones an alert shows),
+   * so older entries can be kept as bare counts. `maxGroups` keeps only the most recently updated
+   * groups of each correlation (to fit a size limit).
+   */
+  snapshot(encode: (m: Match, recent: boolean) => unknown, recent = 20, maxGroups = Infinity): CorrelationSnapshot {
+    const c: CorrelationSnapshot['c'] = {};
+    for (const [corr, groups] of this.state) {
+      if (groups.size === 0) continue;
+      const list: Array<[string, SnapshotEntry[]]> = [];
+      let skip = groups.size - maxGroups;
+      for (const [key, entries] of groups) {
+        if (skip-- > 0) continue;
+        list.push([key, entries.map((e, i) => [e.time, e.rule, e.value ?? null, e.id ?? null, encode(e.match, i >= entries.length - recent)])]);
+      }
+      c[corr.id] = list;
+    }
+    return { v: 1, c };
+  }
+
+  /**
+   * Replaces every window with those in `snap`: correlations it does not name start empty, unknown
+   * ids and malformed parts are skipped. Returns the groups restored.
+   */
+  restore(snap: CorrelationSnapshot, decode: (x: unknown, rule: string) => Match): number {
+    let n = 0;
+    for (const groups of this.state.values()) groups.clear();
+    if (!snap || snap.v !== 1 || typeof snap.c !== 'object' || snap.c === null) return 0;
+    for (const [corr, groups] of this.state) {
+      const list = snap.c[corr.id];
+      if (!Array.isArray(list)) continue;
+      for (const g of list.slice(-this.maxGroups)) {
+        if (!Array.isArray(g) || typeof g[0] !== 'string' || !Array.isArray(g[1])) continue;
+        const entries: Entry[] = [];
+        for (const e of g[1].slice(-this.maxEvents)) {
+          if (!Array.isArray(e) || typeof e[0] !== 'number' || typeof e[1] !== 'string') continue;
+          entries.push({ time: e[0], rule: e[1], value: typeof e[2] === 'string' ? e[2] : undefined, id: typeof e[3] === 'string' ? e[3] : undefined, match: decode(e[4], e[1]) });
+        }
+        if (entries.length) (groups.set(g[0], entries), n++);
+      }
+    }
+    return n;
   }
 
   /** Number of live groups (for metrics and tests of the bounds). */
