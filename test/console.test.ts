@@ -37,7 +37,8 @@ describe('web console', { skip, timeout: 120_000 }, () => {
   const approverPassword = 'Approver-password-123';
 
   async function open(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // Reduced motion: panels open at once, so a click never lands on one still sliding open.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
     const page = await context.newPage();
     // Generous: CI runs two test files at once on two cores, and Mantine animates panels open.
     page.setDefaultTimeout(20_000);
