@@ -5,6 +5,7 @@
 // Usage: npm test [-- <path filter substrings…>]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const roots = ['src', 'test', 'simulators'];
@@ -26,34 +27,21 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const tap = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xdrhub-tap-')), 'report.tap');
 const args = [
   '--import', 'tsx',
   '--test',
   `--test-concurrency=${process.env.XDRHUB_TEST_CONCURRENCY || 2}`,
-  // A test that hangs fails after 5 minutes (the slowest file takes about one).
+  // A hung test fails after 5 minutes (the slowest file takes about one).
   '--test-timeout=300000',
-  // A file whose tests are all done exits even if something left a handle open (a server, a
-  // timer): a leak must not hang CI. Node >= 20.14. (It exits before a file reporter would be
-  // flushed, so the totals are read from the spec report's summary lines instead.)
-  '--test-force-exit',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
   ...files,
 ];
-const child = spawn(process.execPath, args, { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, XDRHUB_LOG_LEVEL: process.env.XDRHUB_LOG_LEVEL || 'silent' } });
-// The report ends with its totals ("ℹ pass N", "ℹ fail N" …): remember the last of each.
-const totals = {};
-let partial = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  const lines = (partial + chunk.toString('utf8')).split('\n');
-  partial = lines.pop();
-  for (const line of lines) {
-    const m = /^ℹ (\w+) (\d+)$/.exec(line.replace(/\x1b\[[0-9;]*m/g, '').trim());
-    if (m) totals[m[1]] = Number(m[2]);
-  }
-});
-child.on('close', (code, signal) => {
-  const count = (name) => totals[name] ?? 0;
+const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, XDRHUB_LOG_LEVEL: process.env.XDRHUB_LOG_LEVEL || 'silent' } });
+child.on('exit', (code, signal) => {
+  const report = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(report)?.[1] ?? 0);
   const passed = count('pass');
   const failed = count('fail') + count('cancelled');
   const skipped = count('skipped') + count('todo');
