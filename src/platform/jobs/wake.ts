@@ -38,6 +38,13 @@ export class PostgresWakeListener {
     try {
       await client.connect();
       await client.query(`listen ${JOBS_NOTIFY_CHANNEL}`);
+      // Stopped while connecting: this connection must not outlive the listener (an open
+      // socket would keep the process alive after close).
+      if (this.stopped) {
+        client.removeAllListeners('end');
+        await client.end().catch(() => {});
+        return;
+      }
       this.client = client;
       this.retryMs = 500;
       // Jobs inserted while we were not listening would otherwise wait for the next poll.
