@@ -307,9 +307,9 @@ export class IntegrationsService {
 
   /** Instances of a tenant that are enabled, for a type (e.g. the enrichment source). */
   /** `updatedAt` changes with every settings, secret or enablement change: callers may key derived state on it. */
-  async enabledOfType(tenantId: string, type: string): Promise<{ id: string; name: string; updatedAt: number }[]> {
+  async enabledOfType(tenantId: string, type: string): Promise<{ id: string; name: string; type: string; updatedAt: number }[]> {
     const rows = await this.db.selectFrom('integration_instances').select(['id', 'name', 'updated_at']).where('tenant_id', '=', tenantId).where('type', '=', type).where('enabled', '=', 1).orderBy('name').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, updatedAt: Number(r.updated_at) }));
+    return rows.map((r) => ({ id: r.id, name: r.name, type, updatedAt: Number(r.updated_at) }));
   }
 
   /**
@@ -321,16 +321,13 @@ export class IntegrationsService {
    */
   async routeTargets(
     tenantId: string,
-    instances: { id: string; name: string }[],
+    instances: { id: string; name: string; type: string }[],
     targets: ActionTarget[],
   ): Promise<{ routes: { instance: { id: string; name: string }; targets: ActionTarget[] }[]; unrouted: { target: ActionTarget; answers: string[] }[] }> {
     const routes = new Map(instances.map((i) => [i.id, { instance: i, targets: [] as ActionTarget[] }]));
     const unrouted: { target: ActionTarget; answers: string[] }[] = [];
     const byType = new Map<string, { id: string; name: string }[]>();
-    for (const i of instances) {
-      const type = (await this.row(tenantId, i.id)).type;
-      byType.set(type, [...(byType.get(type) ?? []), i]);
-    }
+    for (const i of instances) byType.set(i.type, [...(byType.get(i.type) ?? []), i]);
     for (const [typeName, group] of byType) {
       const type = this.typeOf(typeName);
       if (!type.knowsTarget || group.length === 1) {

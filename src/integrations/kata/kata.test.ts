@@ -174,7 +174,7 @@ describe('kata connector', () => {
 
     // With both connections, each host goes to the one that knows it, whatever the order.
     const integrations = current.services.integrations;
-    const both = [{ id: second, name: 'KATA branch' }, { id, name: 'KATA main' }];
+    const both = [{ id: second, name: 'KATA branch', type: 'kata' }, { id, name: 'KATA main', type: 'kata' }];
     const byIp = { kind: 'host' as const, value: '10.1.2.42' };
     const ghost = { kind: 'host' as const, value: 'ghost-pc' };
     const rule = { kind: 'observable:md5' as const, value: 'b'.repeat(32) };
